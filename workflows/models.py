@@ -1,0 +1,182 @@
+"""Typed messages that cross the edge ⇄ workflow ⇄ activity boundaries.
+
+Everything here is plain data (pydantic), safe to import from workflow code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Role(StrEnum):
+    CALLER = "caller"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class NextAction(StrEnum):
+    """What the edge does after speaking the turn's reply."""
+
+    LISTEN = "listen"
+    TRANSFER = "transfer"
+    HANG_UP = "hang_up"
+
+
+class CallOutcome(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"  # the agent or the caller ended the call normally
+    TRANSFERRED = "transferred"
+    ABANDONED = "abandoned"  # the caller hung up mid-conversation
+    FAILED = "failed"
+
+
+class Scenario(StrEnum):
+    TIRE_SEARCH = "tire_search"
+    AVAILABILITY = "availability"
+    TRANSFER = "transfer"
+    ORDER_STATUS = "order_status"
+    ORDER = "order"
+    FITTING = "fitting"
+    ADVICE = "advice"
+
+
+class CallStart(BaseModel):
+    """Workflow input: who called, where, and which edge holds the audio."""
+
+    call_id: str
+    caller_number: str = ""
+    dialled_number: str = ""
+    channel: str = ""
+    edge_id: str
+    agent_task_queue: str  # the edge's own queue: the agent step streams into its TTS
+    calls_task_queue: str = "calls"
+    started_at: datetime
+    greeting: str
+    llm_engine: str = "rules"
+
+
+class ToolCall(BaseModel):
+    """One tool the agent used in a step, with what it returned."""
+
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    result: Any = None
+    error: str | None = None
+    duration_ms: float = 0.0
+
+
+class PendingAction(BaseModel):
+    """An action with effects that the agent asked for; the workflow decides and runs it."""
+
+    name: str  # transfer_to_operator, end_call (create_order, book_fitting come later)
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class Message(BaseModel):
+    """One entry of the conversation as the brain sees it."""
+
+    role: Role
+    text: str
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+
+
+class CallerTurn(BaseModel):
+    """Update payload: one finished caller utterance."""
+
+    turn_id: int  # 1, 2, 3... stable per call; the validator rejects stale or repeated turns
+    text: str
+    speech_ended_at: datetime | None = None
+    stt_ms: float | None = None  # end of speech → final transcript
+    heard_agent_text: str | None = None  # what the caller heard of the previous reply (barge-in)
+
+
+class AgentStepInput(BaseModel):
+    call_id: str
+    turn_id: int
+    caller_number: str = ""
+    history: list[Message]
+    memory: dict[str, Any] = Field(default_factory=dict)  # brain-private state across turns
+    llm_engine: str = "rules"
+    speak: bool = True  # stream the text into the call's TTS (false for replays and text chat)
+
+
+class AgentStepResult(BaseModel):
+    text: str
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    pending_action: PendingAction | None = None
+    memory: dict[str, Any] = Field(default_factory=dict)
+    scenarios: list[Scenario] = Field(default_factory=list)
+    first_text_ms: float = 0.0  # step start → first sentence handed to TTS
+    duration_ms: float = 0.0
+
+
+class TransferInfo(BaseModel):
+    queue: str = "operators"
+    summary: str  # short, shown as the caller name to the operator
+
+
+class TurnResult(BaseModel):
+    """Update result: what the agent said, and what the edge does next."""
+
+    turn_id: int
+    reply_text: str  # already streamed into the call's TTS by the step
+    say_text: str | None = None  # further words the edge must speak itself (e.g. transfer notice)
+    next: NextAction = NextAction.LISTEN
+    transfer: TransferInfo | None = None
+
+
+class HangupInfo(BaseModel):
+    """Signal payload: the caller (or the edge) ended the call."""
+
+    reason: str = "caller_hangup"  # caller_hangup, transfer, agent_hangup, error, timeout
+    at: datetime | None = None
+    detail: str | None = None
+
+
+class TurnLatency(BaseModel):
+    turn_id: int
+    stt_ms: float | None = None
+    agent_step_ms: float | None = None
+    first_text_ms: float | None = None
+
+
+class TranscriptEntry(BaseModel):
+    role: Role
+    text: str
+    at: datetime
+    turn_id: int = 0
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+
+
+class CallSnapshot(BaseModel):
+    """Query result: the call as ops and the simulator see it."""
+
+    call_id: str
+    caller_number: str
+    outcome: CallOutcome
+    scenarios: list[Scenario]
+    transcript: list[TranscriptEntry]
+    latencies: list[TurnLatency]
+    transfer: TransferInfo | None = None
+    ended: bool = False
+
+
+class CallRecord(BaseModel):
+    """Activity input: the durable record of a finished call (PostgreSQL)."""
+
+    call_id: str
+    caller_number: str
+    dialled_number: str
+    edge_id: str
+    started_at: datetime
+    ended_at: datetime
+    outcome: CallOutcome
+    hangup_reason: str
+    scenarios: list[Scenario]
+    transcript: list[TranscriptEntry]
+    latencies: list[TurnLatency]
+    transfer: TransferInfo | None = None
