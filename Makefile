@@ -1,0 +1,32 @@
+# Everything goes through scripts/bootstrap.sh: it needs only Python 3.12 and make, installs a
+# pinned uv into .tools/ and syncs .venv/ from uv.lock (quick no-op when nothing changed).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ARGS ?=
+PYTEST_ARGS ?=
+VENV := .venv
+
+.PHONY: help bootstrap sync demo test stop
+
+help:
+	@echo "make demo [ARGS=...]        start the embedded dev stack and run the demo call (Ctrl-C stops it)"
+	@echo "make test [PYTEST_ARGS=...] run the test suite"
+	@echo "make stop                   stop a running dev stack"
+	@echo "make sync                   (re)install .venv from uv.lock"
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+sync:
+	@bash scripts/bootstrap.sh --force
+
+demo: bootstrap
+	$(VENV)/bin/callcenter demo $(ARGS)
+
+test: bootstrap
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+stop:
+	@if [ -x $(VENV)/bin/callcenter ]; then $(VENV)/bin/callcenter stop; \
+	else echo "no $(VENV) yet: nothing is running"; fi

@@ -1,0 +1,178 @@
+"""Child processes of the dev stack: spawn with a log file, stop cleanly, read the log tail.
+
+Every child runs in its own session (process group): a Ctrl-C in the terminal reaches only the
+stack, which then stops the children in reverse order instead of all of them dying at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+class PortInUseError(RuntimeError):
+    def __init__(self, component: str, host: str, port: int, setting: str | None = None) -> None:
+        how = f"set {setting} to another port" if setting else "configure another port"
+        super().__init__(
+            f"{component}: port {port} on {host} is already in use "
+            f"(another process listens there: stop it, or {how})"
+        )
+        self.component = component
+        self.host = host
+        self.port = port
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free right now (bind port 0 and let the kernel choose)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """True if a server could bind host:port now (SO_REUSEADDR, as servers set it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise
+    return True
+
+
+def check_port_free(component: str, host: str, port: int, setting: str | None = None) -> None:
+    if host in ("localhost", ""):
+        host = "127.0.0.1"
+    if not port_is_free(host, port):
+        raise PortInUseError(component, host, port, setting)
+
+
+def user_kwargs(user: str | int | None) -> dict[str, object]:
+    """subprocess kwargs to run as `user` with its own groups only (not root's group)."""
+    if user is None:
+        return {}
+    import pwd
+
+    entry = pwd.getpwnam(user) if isinstance(user, str) else pwd.getpwuid(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    """The last lines of a (log) file, or a note that there is none."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 64 * 1024))
+            data = f.read()
+    except FileNotFoundError:
+        return f"(no log file at {path})"
+    text = data.decode("utf-8", errors="replace")
+    out = text.splitlines()[-lines:]
+    return "\n".join(out) if out else f"(log file {path} is empty)"
+
+
+class ManagedProcess:
+    """One child process with its output in a log file (truncated at each start)."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        user: str | int | None = None,
+        stop_signal: int = signal.SIGTERM,
+        signal_group: bool = True,
+    ) -> None:
+        self.name = name
+        self.argv = [str(a) for a in argv]
+        self.log_path = Path(log_path)
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self.user = user
+        self.stop_signal = stop_signal
+        # postgres: signal only the postmaster (it shuts its backends down itself)
+        self.signal_group = signal_group
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stopped = False
+        self.started_at: float | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.poll() if self.proc else None
+
+    def is_running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self) -> None:
+        if self.is_running():
+            raise RuntimeError(f"{self.name} is already running (pid {self.pid})")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._stopped = False
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
+                **user_kwargs(self.user),
+            )
+        self.started_at = time.monotonic()
+
+    def log_tail(self, lines: int = 40) -> str:
+        return tail(self.log_path, lines)
+
+    def _signal(self, sig: int) -> None:
+        assert self.proc is not None
+        try:
+            if self.signal_group:
+                os.killpg(self.proc.pid, sig)
+            else:
+                self.proc.send_signal(sig)
+        except ProcessLookupError:
+            pass
+
+    def stop(self, timeout: float = 8.0) -> int | None:
+        """Ask politely (stop_signal), wait up to `timeout`, then SIGKILL. Returns the exit code."""
+        if self.proc is None:
+            return None
+        if self._stopped:
+            return self.proc.returncode
+        if self.proc.poll() is None:
+            self._signal(self.stop_signal)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self.proc.wait(5)
+        # leftovers in the group (a child that ignored the signal) must not outlive us
+        if self.signal_group:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self._stopped = True
+        return self.proc.returncode
+
+    async def astop(self, timeout: float = 8.0) -> int | None:
+        return await asyncio.to_thread(self.stop, timeout)
