@@ -1,0 +1,278 @@
+"""Real-time playout of agent audio to one call.
+
+Asterisk does not pace what it receives: audio sent faster than real time overflows its voice
+queue and is dropped, and the AudioSocket dialplan app hangs up after 2 s without a frame. So each
+call gets a ``PlayoutClock`` that writes exactly one 20 ms frame per tick on an absolute schedule
+(``t0 + n * 20 ms``): the next queued frame of agent audio, or a precomputed silence frame.
+
+The clock is driven by ``loop.call_at`` timer callbacks rather than a sleeping task: at 200 calls
+per edge that is 10 000 ticks a second, and a bare timer handle per tick costs a fraction of a
+task wake-up. Everything happens on the event loop thread, so no locks are needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from media_edge.audiosocket.protocol import (
+    FRAME_MS,
+    FrameKind,
+    encode_frame,
+    frames_per_20ms,
+    kind_for_rate,
+)
+
+log = logging.getLogger("media_edge.audiosocket")
+
+FrameWriter = Callable[[bytes], object]
+AudioStartedCallback = Callable[[float], object]
+
+
+@dataclass(frozen=True, slots=True)
+class JitterStats:
+    """How late frames were written relative to their deadline, in milliseconds."""
+
+    count: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+
+
+class PlayoutClock:
+    """Per-call real-time sender of 20 ms frames.
+
+    Args:
+        write: called once per frame with one whole encoded frame (header + payload); must not
+            block. An exception from it stops the clock (see ``error``).
+        rate: the call's sample rate in Hz; agent audio given to ``enqueue`` must be at this rate.
+        kind: the frame kind to send; derived from ``rate`` when omitted.
+        on_audio_started: called with the monotonic write time of the first frame of queued
+            audio written after the clock was idle (a new utterance reached the wire).
+        resync_after_ms: if a tick runs later than this behind its deadline, the schedule restarts
+            from now instead of bursting frames to catch up.
+        jitter_window: how many recent lateness samples to keep for ``jitter()``.
+    """
+
+    def __init__(
+        self,
+        write: FrameWriter,
+        rate: int = 8000,
+        kind: FrameKind | None = None,
+        *,
+        on_audio_started: AudioStartedCallback | None = None,
+        resync_after_ms: float = 100.0,
+        jitter_window: int = 1500,
+    ) -> None:
+        self._write = write
+        self.on_audio_started = on_audio_started
+        self._period = FRAME_MS / 1000.0
+        self._resync_after = resync_after_ms / 1000.0
+        self._frames: deque[bytes] = deque()
+        self._partial = bytearray()
+        self._configure(rate, kind)
+
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._t0 = 0.0
+        self._n = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stream_open = False
+        # Armed when nothing is playing, so the next queued frame counts as "audio started".
+        self._announce = True
+
+        self.frames_out = 0
+        self.audio_frames_out = 0
+        self.underruns = 0
+        self.resyncs = 0
+        self.audio_started_at: float | None = None
+        self.error: BaseException | None = None
+        self._late_ms: deque[float] = deque(maxlen=jitter_window)
+        self._max_late_ms = 0.0
+
+    def _configure(self, rate: int, kind: FrameKind | None) -> None:
+        self.rate = rate
+        self.kind = kind if kind is not None else kind_for_rate(rate)
+        self._frame_bytes = frames_per_20ms(rate)
+        self._zeros = bytes(self._frame_bytes)
+        self._silence = encode_frame(self.kind, self._zeros)
+        self._header = self._silence[:3]
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def is_running(self) -> bool:
+        return self._handle is not None
+
+    def start(self) -> None:
+        """Start ticking on the running event loop; the first frame goes out at once."""
+        if self._handle is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self.error = None
+        self._t0 = time.monotonic()
+        self._n = 0
+        self._handle = self._loop.call_soon(self._tick)
+
+    async def stop(self) -> None:
+        """Stop ticking and drop anything still queued (waiters of ``wait_idle`` return)."""
+        self._halt()
+        self.clear()
+
+    def _halt(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    # -- queue -----------------------------------------------------------------------------
+
+    def enqueue(self, pcm: bytes) -> None:
+        """Queue agent audio of any length at the clock's rate.
+
+        Audio is cut into 20 ms frames; a tail shorter than a frame waits for the next
+        ``enqueue`` (so streamed chunks play back to back) and is padded with zeros if the
+        queue runs out before more arrives.
+        """
+        if not pcm:
+            return
+        fb = self._frame_bytes
+        header = self._header
+        frames = self._frames
+        view = memoryview(pcm)
+        partial = self._partial
+        if partial:
+            need = fb - len(partial)
+            partial += view[:need]
+            view = view[need:]
+            if len(partial) < fb:
+                self._idle.clear()
+                return
+            frames.append(header + partial)
+            partial.clear()
+        whole = len(view) - len(view) % fb
+        for off in range(0, whole, fb):
+            frames.append(header + view[off : off + fb])
+        if whole < len(view):
+            partial += view[whole:]
+        self._idle.clear()
+
+    def clear(self) -> int:
+        """Drop all queued audio at once (barge-in); return how many ms were dropped.
+
+        Also closes the current stream: the reply was cut off, so the silence that follows
+        is not an underrun.
+        """
+        dropped = self.queued_ms
+        self._frames.clear()
+        self._partial.clear()
+        self._stream_open = False
+        self._announce = True
+        self._idle.set()
+        return dropped
+
+    def set_rate(self, rate: int, kind: FrameKind | None = None) -> None:
+        """Switch to another rate (the caller's changed) for audio enqueued from now on.
+
+        Frames already queued keep their own kind and play at their own rate, so an utterance
+        queued before the caller's rate was known is not lost; a pending tail is padded first.
+        """
+        if self._partial:
+            self._frames.append(self._header + self._partial + self._zeros[len(self._partial) :])
+            self._partial.clear()
+        self._configure(rate, kind)
+
+    @property
+    def queued_ms(self) -> int:
+        return (len(self._frames) + (1 if self._partial else 0)) * FRAME_MS
+
+    @property
+    def is_playing(self) -> bool:
+        """True while queued agent audio remains to be written."""
+        return bool(self._frames or self._partial)
+
+    async def wait_idle(self) -> None:
+        """Return once the queue is empty (the last queued frame has been written)."""
+        await self._idle.wait()
+
+    def mark_stream_open(self) -> None:
+        """A reply is streaming in: from now on an empty queue at a tick is an underrun."""
+        self._stream_open = True
+
+    def mark_stream_closed(self) -> None:
+        """The reply has been fully enqueued: silence after it is expected, not an underrun."""
+        self._stream_open = False
+
+    # -- stats -----------------------------------------------------------------------------
+
+    def jitter(self) -> JitterStats:
+        """Lateness of recent writes (``jitter_window`` of them) and the lifetime maximum."""
+        samples = sorted(self._late_ms)
+        if not samples:
+            return JitterStats(0, 0.0, 0.0, 0.0)
+        last = len(samples) - 1
+        return JitterStats(
+            count=len(samples),
+            p50_ms=samples[round(0.50 * last)],
+            p95_ms=samples[round(0.95 * last)],
+            max_ms=self._max_late_ms,
+        )
+
+    # -- the tick --------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        deadline = self._t0 + self._n * self._period
+        late = now - deadline
+        if late > self._resync_after:
+            # Bursting the missed frames would overflow Asterisk's queue; restart from now.
+            self.resyncs += 1
+            self._t0 = now
+            self._n = 0
+            late = 0.0
+        frame = self._next_frame(now)
+        try:
+            self._write(frame)
+        except Exception as exc:  # noqa: BLE001 - the transport is gone; stop, don't spin
+            self.error = exc
+            self._halt()
+            self._idle.set()
+            return
+        self.frames_out += 1
+        late_ms = late * 1000.0
+        self._late_ms.append(late_ms)
+        if late_ms > self._max_late_ms:
+            self._max_late_ms = late_ms
+        self._n += 1
+        assert self._loop is not None
+        delay = self._t0 + self._n * self._period - time.monotonic()
+        self._handle = self._loop.call_at(self._loop.time() + delay, self._tick)
+
+    def _next_frame(self, now: float) -> bytes:
+        if self._frames:
+            frame = self._frames.popleft()
+        elif self._partial:
+            frame = self._header + self._partial + self._zeros[len(self._partial) :]
+            self._partial.clear()
+        else:
+            if self._stream_open:
+                self.underruns += 1
+            else:
+                self._announce = True
+            return self._silence
+        self.audio_frames_out += 1
+        if not self._frames and not self._partial:
+            self._idle.set()
+        if self._announce and frame != self._silence:
+            self._announce = False
+            self.audio_started_at = now
+            if self.on_audio_started is not None:
+                try:
+                    self.on_audio_started(now)
+                except Exception:
+                    log.exception("on_audio_started callback failed")
+        return frame
