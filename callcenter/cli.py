@@ -1,2 +1,135 @@
-def main() -> None:
-    raise SystemExit("not wired yet")
+"""`callcenter`: one command for every process and tool.
+
+    callcenter demo [--once] [--script NAME]   the embedded dev stack + a scripted call
+    callcenter stop                            stop a running dev stack
+    callcenter edge | worker | store           one process each (production style)
+    callcenter call SCRIPT                     dial the edge as Asterisk would, speak a script
+    callcenter chat [FILE]                     talk to the agent in text (stdin or a file)
+    callcenter bench turns                     our own overhead per turn, p50/p95
+    callcenter temporal-setup                  search attributes for a Temporal cluster
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from callcenter.logging_setup import setup_logging
+from callcenter.settings import get_settings
+
+
+def _cmd_edge(args: argparse.Namespace) -> int:
+    from media_edge.app import main
+
+    main(get_settings())
+    return 0
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from callcenter.worker import main
+
+    main(get_settings())
+    return 0
+
+
+def _cmd_store(args: argparse.Namespace) -> int:
+    from store.app import main
+
+    settings = get_settings()
+    main(settings.store_host, settings.store_port, settings.store_database_url)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from callcenter.demo import run_demo
+
+    return run_demo(get_settings(), scripts=args.script or ["stock_check"], once=args.once, rate=args.rate)
+
+
+def _cmd_stop(args: argparse.Namespace) -> int:
+    from callcenter.devstack.stack import stop_stack
+
+    return stop_stack(get_settings())
+
+
+def _cmd_call(args: argparse.Namespace) -> int:
+    from callcenter.simulator.runner import run_script_cli
+
+    return asyncio.run(run_script_cli(get_settings(), args.script, rate=args.rate, as_json=args.json))
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from callcenter.chat_cli import run_chat_cli
+
+    return asyncio.run(run_chat_cli(get_settings(), args.file, as_json=args.json, caller=args.caller))
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from bench.turns import run_turns_bench
+
+    concurrency = [int(n) for n in args.calls.split(",")]
+    return run_turns_bench(get_settings(), concurrency=concurrency, turns=args.turns, output=args.output)
+
+
+def _cmd_temporal_setup(args: argparse.Namespace) -> int:
+    from temporal.search_attributes import cluster_setup_commands
+
+    print("\n".join(cluster_setup_commands(namespace=get_settings().temporal_namespace)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="callcenter", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="start the embedded dev stack and make a scripted call")
+    demo.add_argument("--once", action="store_true", help="make the call(s), stop the stack, exit 0 only if they passed")
+    demo.add_argument("--script", action="append", help="bundled script name or YAML path (repeatable)")
+    demo.add_argument("--rate", type=int, default=16000, choices=(8000, 16000), help="AudioSocket sample rate")
+    demo.set_defaults(func=_cmd_demo)
+
+    sub.add_parser("stop", help="stop the running dev stack").set_defaults(func=_cmd_stop)
+    sub.add_parser("edge", help="run the media edge").set_defaults(func=_cmd_edge)
+    sub.add_parser("worker", help="run the Temporal worker (queue 'calls')").set_defaults(func=_cmd_worker)
+    sub.add_parser("store", help="run the reference Store API").set_defaults(func=_cmd_store)
+
+    call = sub.add_parser("call", help="dial the edge as Asterisk would and speak a call script")
+    call.add_argument("script", help="bundled script name (winter_tires, stock_check, operator) or a YAML path")
+    call.add_argument("--rate", type=int, default=16000, choices=(8000, 16000))
+    call.add_argument("--json", action="store_true", help="one JSON object per event")
+    call.set_defaults(func=_cmd_call)
+
+    chat = sub.add_parser("chat", help="talk to the agent in text")
+    chat.add_argument("file", nargs="?", type=Path, help="caller lines (text, one per line) or a call script (YAML)")
+    chat.add_argument("--json", action="store_true", help="one JSON object per event")
+    chat.add_argument("--caller", default="+380500000000", help="caller number to present")
+    chat.set_defaults(func=_cmd_chat)
+
+    bench = sub.add_parser("bench", help="benchmarks")
+    bench_sub = bench.add_subparsers(dest="bench", required=True)
+    turns = bench_sub.add_parser("turns", help="our overhead per turn: end of caller turn → first agent audio")
+    turns.add_argument("--calls", default="1,20", help="concurrency levels, comma separated")
+    turns.add_argument("--turns", type=int, default=20, help="turns per call")
+    turns.add_argument("--output", type=Path, help="write the results table (markdown) here")
+    turns.set_defaults(func=_cmd_bench)
+
+    sub.add_parser("temporal-setup", help="print the commands that register search attributes on a cluster").set_defaults(
+        func=_cmd_temporal_setup
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    setup_logging(verbose=args.verbose)
+    try:
+        code = args.func(args)
+    except KeyboardInterrupt:
+        code = 130
+    except (FileNotFoundError, ValueError) as err:
+        print(f"callcenter {args.command}: {err}", file=sys.stderr)
+        code = 2
+    sys.exit(code)

@@ -57,6 +57,8 @@ class CallStart(BaseModel):
     started_at: datetime
     greeting: str
     llm_engine: str = "rules"
+    max_call_seconds: int = 900
+    speak_replies: bool = True  # false for text chat: nothing to speak into
 
 
 class ToolCall(BaseModel):

@@ -1,0 +1,62 @@
+"""Call records in PostgreSQL: the activity that writes one finished call, exactly once.
+
+The write is an upsert keyed by the call id, so a retried activity (worker crash, lost
+connection) leaves one row, not two.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import asyncpg
+from temporalio import activity
+
+from workflows.models import CallRecord
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_UPSERT = """
+INSERT INTO callcenter.calls (call_id, caller_number, dialled_number, edge_id, started_at, ended_at,
+    outcome, hangup_reason, scenarios, turns, transcript, tool_calls, latencies, transfer)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14::jsonb)
+ON CONFLICT (call_id) DO UPDATE SET
+    ended_at = EXCLUDED.ended_at, outcome = EXCLUDED.outcome, hangup_reason = EXCLUDED.hangup_reason,
+    scenarios = EXCLUDED.scenarios, turns = EXCLUDED.turns, transcript = EXCLUDED.transcript,
+    tool_calls = EXCLUDED.tool_calls, latencies = EXCLUDED.latencies, transfer = EXCLUDED.transfer
+"""
+
+
+class CallRecordActivities:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @activity.defn(name="save_call_record")
+    async def save_call_record(self, record: CallRecord) -> None:
+        transcript = [entry.model_dump(mode="json") for entry in record.transcript]
+        tool_calls = [
+            {"turn_id": entry.turn_id, **call.model_dump(mode="json")}
+            for entry in record.transcript
+            for call in entry.tool_calls
+        ]
+        turns = sum(1 for entry in record.transcript if entry.role == "caller")
+        async with self._pool.acquire() as conn:
+            await conn.execute(
+                _UPSERT,
+                record.call_id,
+                record.caller_number,
+                record.dialled_number,
+                record.edge_id,
+                record.started_at,
+                record.ended_at,
+                record.outcome.value,
+                record.hangup_reason,
+                [s.value for s in record.scenarios],
+                turns,
+                json.dumps(transcript, ensure_ascii=False),
+                json.dumps(tool_calls, ensure_ascii=False),
+                json.dumps([l.model_dump(mode="json") for l in record.latencies]),
+                json.dumps(record.transfer.model_dump(mode="json"), ensure_ascii=False)
+                if record.transfer
+                else None,
+            )

@@ -1,0 +1,205 @@
+"""The call simulator: dial the edge as Asterisk would and speak a call script.
+
+For each caller line it gives the words to the simulated recognizer's side channel, speaks the
+line as real audio at real time, and measures the turn's latency from the end of the caller's
+speech to the first agent audio frame. Afterwards it checks what the script expects against
+the call's workflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import httpx
+import numpy as np
+
+from callcenter.settings import Settings
+from callcenter.simulator.asterisk_leg import AsteriskLeg
+from callcenter.simulator.script import CallScript, check_expectations
+from media_edge.audio.resample import resample
+from media_edge.tts.base_tts import TtsEngine
+from media_edge.tts.espeak_tts import EspeakTts
+from temporal.client import connect, workflow_ui_url
+from workflows.models import CallSnapshot, Role
+
+AGENT_QUIET_MS = 900  # the agent has finished its reply after this much silence
+REPLY_TIMEOUT_S = 30.0
+SPEECH_FLOOR = 300  # |sample| below this is the synthetic voice's trailing silence
+
+
+@dataclass
+class TurnReport:
+    turn: int
+    caller_text: str
+    latency_ms: float | None  # end of caller speech → first agent audio
+    agent_text: str = ""
+
+
+@dataclass
+class CallReport:
+    call_id: str
+    script: str
+    turns: list[TurnReport] = field(default_factory=list)
+    snapshot: CallSnapshot | None = None
+    problems: list[str] = field(default_factory=list)
+    edge_hung_up: bool = False
+    ui_url: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def trim_silence(pcm: bytes) -> bytes:
+    """Drop the synthetic voice's leading and trailing silence, so 'end of speech' is exact."""
+    samples = np.frombuffer(pcm, dtype=np.int16)
+    voiced = np.flatnonzero(np.abs(samples.astype(np.int32)) > SPEECH_FLOOR)
+    if voiced.size == 0:
+        return b""
+    return samples[voiced[0] : voiced[-1] + 1].tobytes()
+
+
+class CallerVoice:
+    """The caller's voice: offline espeak-ng Ukrainian, at the call's rate."""
+
+    def __init__(self, tts: TtsEngine | None = None) -> None:
+        self._tts = tts or EspeakTts()
+
+    async def say(self, text: str, rate: int) -> bytes:
+        pcm = trim_silence(await self._tts.synthesize_all(text))
+        return resample(pcm, self._tts.sample_rate, rate)
+
+
+class Printer:
+    def __init__(self, out: TextIO | None, as_json: bool) -> None:
+        self._out = out
+        self._json = as_json
+
+    def event(self, kind: str, **data: Any) -> None:
+        if self._out is None:
+            return
+        if self._json:
+            self._out.write(json.dumps({"event": kind, **data}, ensure_ascii=False) + "\n")
+        else:
+            self._out.write(self._text(kind, data) + "\n")
+        self._out.flush()
+
+    @staticmethod
+    def _text(kind: str, d: dict[str, Any]) -> str:
+        if kind == "call":
+            return f"📞 {d['script']} — call {d['call_id']} ({d['rate']} Hz)"
+        if kind == "agent":
+            return f"   Агент:  {d['text']}"
+        if kind == "caller":
+            return f"   Клієнт: {d['text']}"
+        if kind == "latency":
+            return f"           ⏱ end of speech → first agent audio: {d['ms']:.0f} ms"
+        if kind == "hangup":
+            return f"   ☎ {d['by']} hung up"
+        if kind == "result":
+            verdict = "PASS" if d["passed"] else "FAIL"
+            lines = [f"{verdict}: outcome {d['outcome']}, tools {', '.join(d['tools']) or '—'}"]
+            lines += [f"   ✗ {p}" for p in d["problems"]]
+            lines.append(f"   Temporal UI: {d['ui_url']}")
+            return "\n".join(lines)
+        return f"{kind}: {d}"
+
+
+async def run_call(
+    settings: Settings,
+    script: CallScript,
+    *,
+    rate: int = 16000,
+    voice: CallerVoice | None = None,
+    out: TextIO | None = sys.stdout,
+    as_json: bool = False,
+) -> CallReport:
+    """Make one scripted call through the real AudioSocket path; report what happened."""
+    voice = voice or CallerVoice()
+    printer = Printer(out, as_json)
+    call_id = str(uuid.uuid4())
+    report = CallReport(call_id=call_id, script=script.name)
+    report.ui_url = workflow_ui_url(settings.temporal_ui_url, settings.temporal_namespace, call_id)
+    temporal = await connect(settings.temporal_address, settings.temporal_namespace)
+    handle = temporal.get_workflow_handle(call_id, result_type=CallSnapshot)
+    printer.event("call", script=script.name, call_id=call_id, rate=rate)
+
+    async with httpx.AsyncClient(base_url=settings.edge_url, timeout=5.0) as edge:
+        # What the dialplan does before the AudioSocket leg: AudioSocket carries no caller ID.
+        response = await edge.post(
+            f"/calls/{call_id}/register",
+            json={"caller_number": script.caller_number, "dialled_number": script.dialled_number,
+                  "channel": f"PJSIP/sim-{call_id[:8]}"},
+        )
+        response.raise_for_status()
+        leg = AsteriskLeg(settings.edge_host, settings.audiosocket_port, call_id=call_id, rate=rate)
+        await leg.connect()
+        try:
+            await leg.wait_for_agent_audio(after=0.0, timeout=REPLY_TIMEOUT_S)
+            await leg.wait_agent_quiet(AGENT_QUIET_MS, timeout=REPLY_TIMEOUT_S, after=0.0)
+            printer.event("agent", turn=0, text=await _agent_text(handle, 0))
+            for number, line in enumerate(script.lines, start=1):
+                if leg.remote_closed.is_set():
+                    report.problems.append(f"the edge ended the call before line {number}")
+                    break
+                await asyncio.sleep(line.pause_ms / 1000)
+                audio = await voice.say(line.say, rate)
+                await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": line.say})
+                printer.event("caller", turn=number, text=line.say)
+                speech_end = await leg.send_audio(audio)
+                turn = TurnReport(turn=number, caller_text=line.say, latency_ms=None)
+                report.turns.append(turn)
+                try:
+                    first_audio = await leg.wait_for_agent_audio(after=speech_end, timeout=REPLY_TIMEOUT_S)
+                except (TimeoutError, ConnectionError) as err:
+                    report.problems.append(f"turn {number}: no agent audio ({err})")
+                    break
+                turn.latency_ms = (first_audio - speech_end) * 1000
+                try:
+                    await leg.wait_agent_quiet(AGENT_QUIET_MS, timeout=REPLY_TIMEOUT_S, after=speech_end)
+                except ConnectionError:
+                    pass  # the edge spoke its last words and ended the call
+                turn.agent_text = await _agent_text(handle, number)
+                printer.event("agent", turn=number, text=turn.agent_text)
+                printer.event("latency", turn=number, ms=turn.latency_ms)
+            report.edge_hung_up = await _edge_ended(leg)
+            if not report.edge_hung_up:
+                await leg.hangup()
+            printer.event("hangup", by="agent" if report.edge_hung_up else "caller")
+        finally:
+            await leg.close()
+
+    report.snapshot = await asyncio.wait_for(handle.result(), REPLY_TIMEOUT_S)
+    report.problems += check_expectations(script.expect, report.snapshot, edge_hung_up=report.edge_hung_up)
+    tools = [c.name for e in report.snapshot.transcript for c in e.tool_calls]
+    printer.event(
+        "result", passed=report.passed, outcome=report.snapshot.outcome.value, tools=tools,
+        problems=report.problems, ui_url=report.ui_url,
+        latencies_ms=[round(t.latency_ms, 1) for t in report.turns if t.latency_ms is not None],
+    )
+    return report
+
+
+async def _agent_text(handle: Any, turn_id: int) -> str:
+    snapshot = await handle.query("snapshot", result_type=CallSnapshot)
+    return " ".join(e.text for e in snapshot.transcript if e.role == Role.AGENT and e.turn_id == turn_id and e.text)
+
+
+async def _edge_ended(leg: AsteriskLeg) -> bool:
+    """Did the edge end the leg (transfer, goodbye)? Give it a moment after its last words."""
+    try:
+        await asyncio.wait_for(leg.remote_closed.wait(), 2.0)
+    except TimeoutError:
+        return False
+    return True
+
+
+async def run_script_cli(settings: Settings, script_path: str, *, rate: int, as_json: bool) -> int:
+    report = await run_call(settings, CallScript.load(script_path), rate=rate, as_json=as_json)
+    return 0 if report.passed else 1

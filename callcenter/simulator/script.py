@@ -1,0 +1,99 @@
+"""Call scripts (YAML): what the caller says, and what the call must show afterwards.
+
+    name: Зимові шини за розміром
+    caller_number: "+380501234567"
+    lines:
+      - Доброго дня, мені потрібні зимові шини двісті п'ять п'ятдесят п'ять ер шістнадцять
+      - say: А перша є в наявності у Львові?
+        pause_ms: 300
+    expect:
+      tools: [search_tires, check_availability]
+      outcome: completed
+      scenarios: [tire_search, availability]
+      agent_says: ["Львові"]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, field_validator
+
+from workflows.models import CallOutcome, CallSnapshot, Role, Scenario
+
+SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
+
+
+class CallerLine(BaseModel):
+    say: str
+    pause_ms: int = Field(default=400, ge=0, description="Silence before speaking, after the agent finished")
+
+
+class Expectations(BaseModel):
+    tools: list[str] = Field(default_factory=list, description="Tools that must have been called, in this order")
+    outcome: CallOutcome | None = None
+    scenarios: list[Scenario] = Field(default_factory=list)
+    agent_says: list[str] = Field(default_factory=list, description="Fragments the agent must have said")
+    hangup_by: str | None = Field(default=None, description="'agent' if the edge must end the leg itself")
+
+
+class CallScript(BaseModel):
+    name: str
+    caller_number: str = "+380501234567"
+    dialled_number: str = "0800300500"
+    lines: list[CallerLine]
+    expect: Expectations = Field(default_factory=Expectations)
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _plain_strings(cls, value: list) -> list:
+        return [{"say": item} if isinstance(item, str) else item for item in value]
+
+    @classmethod
+    def load(cls, path: str | Path) -> CallScript:
+        path = resolve_script(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as err:
+            raise ValueError(f"{path}: not valid YAML: {err}") from err
+        return cls.model_validate(data)
+
+
+def resolve_script(path: str | Path) -> Path:
+    """A path, or the name of a bundled script ("winter_tires" → scripts/winter_tires.yaml)."""
+    candidate = Path(path)
+    if candidate.exists():
+        return candidate
+    bundled = SCRIPTS_DIR / f"{candidate.stem}.yaml"
+    if bundled.exists():
+        return bundled
+    known = ", ".join(sorted(p.stem for p in SCRIPTS_DIR.glob("*.yaml")))
+    raise FileNotFoundError(f"no call script {path!r}; bundled scripts: {known}")
+
+
+def check_expectations(expect: Expectations, snapshot: CallSnapshot, *, edge_hung_up: bool) -> list[str]:
+    """What the call failed to show, as readable lines; empty when it went as scripted."""
+    problems: list[str] = []
+    used = [call.name for entry in snapshot.transcript for call in entry.tool_calls]
+    position = 0
+    for tool in expect.tools:
+        try:
+            position = used.index(tool, position) + 1
+        except ValueError:
+            problems.append(f"tool {tool} not called in order (called: {', '.join(used) or 'none'})")
+    if expect.outcome is not None and snapshot.outcome != expect.outcome:
+        problems.append(f"outcome {snapshot.outcome.value}, expected {expect.outcome.value}")
+    missing = [s.value for s in expect.scenarios if s not in snapshot.scenarios]
+    if missing:
+        problems.append(f"scenarios missing: {', '.join(missing)}")
+    said = " ".join(e.text for e in snapshot.transcript if e.role == Role.AGENT)
+    for fragment in expect.agent_says:
+        if fragment.lower() not in said.lower():
+            problems.append(f"agent never said {fragment!r}")
+    if expect.hangup_by == "agent" and not edge_hung_up:
+        problems.append("the edge did not end the call")
+    failed = [call for entry in snapshot.transcript for call in entry.tool_calls if call.error]
+    for call in failed:
+        problems.append(f"tool {call.name} failed: {call.error}")
+    return problems

@@ -1,0 +1,100 @@
+"""The media edge process: AudioSocket server, call sessions, the edge's Temporal worker, HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+from temporalio.worker import Worker
+
+from activities.agent_step import AgentStepActivities
+from activities.store_client import StoreClient
+from callcenter.http_server import BackgroundServer
+from callcenter.settings import Settings
+from media_edge import metrics
+from media_edge.api import create_edge_api
+from media_edge.audiosocket.server import AudioSocketConnection, serve_audiosocket
+from media_edge.engines import make_brains, make_stt, make_tts
+from media_edge.phrases import PHRASES
+from media_edge.registry import CallRegistry
+from media_edge.session import CallSession, EdgeContext
+from media_edge.stt.simulated_stt import SimulatedRecognizer
+from media_edge.tts.phrase_cache import PhraseCache
+from temporal.client import connect
+
+log = logging.getLogger("media_edge")
+
+
+@dataclass
+class RunningEdge:
+    ctx: EdgeContext
+    audiosocket_port: int
+    http_port: int
+    _audiosocket: asyncio.Server
+    _http: BackgroundServer
+    _worker: Worker
+    _worker_task: asyncio.Task
+    _store: StoreClient
+
+    async def stop(self) -> None:
+        self._audiosocket.close()
+        for session in list(self.ctx.registry.sessions.values()):
+            await session.conn.close()
+        await self._audiosocket.wait_closed()
+        await self._worker.shutdown()
+        await asyncio.gather(self._worker_task, return_exceptions=True)
+        await self._http.stop()
+        await self._store.aclose()
+
+
+async def start_edge(settings: Settings) -> RunningEdge:
+    """Start everything the edge needs; ports of 0 pick free ones (tests)."""
+    registry = CallRegistry()
+    ready = False
+    stt = make_stt(settings)
+    expect = stt.expect if isinstance(stt, SimulatedRecognizer) else None
+    http = BackgroundServer(
+        create_edge_api(settings, registry, expect_utterance=expect, is_ready=lambda: ready),
+        settings.edge_host,
+        settings.edge_http_port,
+    )
+    await http.start()
+    tts = make_tts(settings)
+    await tts.warm_up()
+    phrases = PhraseCache(tts, PHRASES)
+    await phrases.load()
+    temporal = await connect(settings.temporal_address, settings.temporal_namespace)
+    ctx = EdgeContext(settings=settings, temporal=temporal, registry=registry, tts=tts, phrases=phrases, stt=stt)
+
+    store = StoreClient(settings.store_url, timeout_s=settings.store_timeout_s)
+    steps = AgentStepActivities(make_brains(settings), store, sinks=registry.sink_for)
+    worker = Worker(temporal, task_queue=settings.edge_task_queue, activities=[steps.agent_step])
+    worker_task = asyncio.create_task(worker.run(), name="edge-worker")
+
+    async def handle(conn: AudioSocketConnection) -> None:
+        await CallSession(conn, ctx).run()
+
+    server = await serve_audiosocket(settings.edge_host, settings.audiosocket_port, handle)
+    audiosocket_port = server.sockets[0].getsockname()[1]
+    ready = True
+    log.info(
+        "edge %s: AudioSocket on %s:%d, HTTP on :%d, agent steps on queue %r",
+        settings.edge_id, settings.edge_host, audiosocket_port, http.port, settings.edge_task_queue,
+    )
+    return RunningEdge(ctx, audiosocket_port, http.port, server, http, worker, worker_task, store)
+
+
+def main(settings: Settings) -> None:
+    async def _main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        edge = await start_edge(settings)
+        await stop.wait()
+        await edge.stop()
+
+    metrics.ACTIVE_CALLS.set(0)
+    asyncio.run(_main())

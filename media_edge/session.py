@@ -1,0 +1,258 @@
+"""One call on the edge: audio in → VAD/endpointing → STT → workflow turn; agent text → TTS → paced audio out.
+
+The session is also the call's `SpeechSink`: the agent step (an activity in this process)
+hands it sentences while the model is still producing them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from callcenter.settings import Settings
+from media_edge import metrics
+from media_edge.audio.resample import StreamResampler
+from media_edge.audio.turn.endpointer import Endpointer, SpeechEnded, SpeechStarted
+from media_edge.audio.vad.webrtc_vad import WebRtcVad
+from media_edge.audiosocket.server import AudioIn, AudioSocketConnection, DtmfIn, ErrorIn, HangupIn
+from media_edge.registry import CallRegistration, CallRegistry, Disposition, DispositionAction
+from media_edge.stt.base_stt import SttEngine, SttStream
+from media_edge.tts.base_tts import TtsEngine
+from media_edge.tts.phrase_cache import PhraseCache
+from workflows.masking import mask_phone
+from workflows.models import CallerTurn, NextAction, TurnResult
+from workflows.starter import end_call, new_call_start, send_turn, start_call
+
+log = logging.getLogger("media_edge.session")
+
+FIRST_AUDIO_WAIT_S = 0.5  # the call's rate is known from its first audio frame
+UPDATE_TIMEOUT_S = 25.0
+
+
+@dataclass
+class EdgeContext:
+    """What every call session on this edge shares."""
+
+    settings: Settings
+    temporal: Client
+    registry: CallRegistry
+    tts: TtsEngine
+    phrases: PhraseCache
+    stt: SttEngine
+
+
+class CallSession:
+    def __init__(self, conn: AudioSocketConnection, ctx: EdgeContext) -> None:
+        self.conn = conn
+        self.ctx = ctx
+        self.call_id = conn.call_id
+        self.registration = ctx.registry.take_registration(self.call_id) or CallRegistration()
+        self._settings = ctx.settings
+        self._vad = WebRtcVad()
+        self._endpointer = Endpointer(end_silence_ms=self._settings.end_of_turn_silence_ms)
+        self._stt: SttStream | None = None
+        self._turn_id = 0
+        self._turns: asyncio.Queue[SpeechEnded] = asyncio.Queue()
+        self._speech_end_at: float | None = None  # of the turn waiting for its first agent audio
+        self._workflow = ctx.temporal.get_workflow_handle(self.call_id)
+        self._started = asyncio.Event()
+        self._ending: str | None = None
+        self._speak_lock = asyncio.Lock()
+        self.rate = 8000
+
+    @property
+    def turns_taken(self) -> int:
+        return self._turn_id
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        self.ctx.registry.sessions[self.call_id] = self
+        metrics.ACTIVE_CALLS.inc()
+        log.info(
+            "call %s from %s to %s", self.call_id, mask_phone(self.registration.caller_number) or "unknown",
+            self.registration.dialled_number or "?",
+        )
+        self.conn.on_audio_started = self._on_agent_audio
+        turns = asyncio.create_task(self._turn_loop(), name=f"turns-{self.call_id}")
+        end = "caller_hangup"
+        try:
+            end = await self._listen()
+        except Exception:
+            end = "error"
+            raise
+        finally:
+            turns.cancel()
+            await asyncio.gather(turns, return_exceptions=True)
+            await self._signal_hangup(self._ending or end)
+            self.ctx.registry.sessions.pop(self.call_id, None)
+            if self._stt is not None:
+                self._stt.close()
+            metrics.ACTIVE_CALLS.dec()
+            metrics.CALLS.labels(end=self._ending or end).inc()
+
+    async def _listen(self) -> str:
+        greeting = asyncio.create_task(self._start_call())
+        async for event in self.conn.events():
+            if isinstance(event, AudioIn):
+                self._on_audio(event)
+            elif isinstance(event, DtmfIn):
+                log.info("call %s: DTMF %s", self.call_id, event.digit)
+            elif isinstance(event, HangupIn):
+                break
+            elif isinstance(event, ErrorIn):
+                log.warning("call %s: Asterisk reported an error (%s)", self.call_id, event.code.hex())
+                return "error"
+            if self._ending:
+                break
+        await asyncio.gather(greeting, return_exceptions=True)
+        return "caller_hangup"
+
+    async def _start_call(self) -> None:
+        """Greet at once from the phrase cache while the workflow starts (update-with-start)."""
+        deadline = time.monotonic() + FIRST_AUDIO_WAIT_S
+        while self._stt is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        self._play(self.ctx.phrases.get("greeting", self.rate))
+        start = new_call_start(
+            self._settings,
+            self.call_id,
+            caller_number=self.registration.caller_number,
+            dialled_number=self.registration.dialled_number,
+            channel=self.registration.channel,
+        )
+        try:
+            await start_call(self.ctx.temporal, start)
+            self._started.set()
+        except (RPCError, WorkflowUpdateFailedError) as err:
+            log.error("call %s: could not start its workflow: %s", self.call_id, err)
+            metrics.DEGRADED.labels(cause="temporal").inc()
+            await self._degrade()
+
+    # --- caller audio ---------------------------------------------------------------
+
+    def _on_audio(self, event: AudioIn) -> None:
+        metrics.FRAMES_IN.inc()
+        if self._stt is None or event.rate != self.rate:
+            self.rate = event.rate
+            if self._stt is not None:
+                self._stt.close()
+            self._stt = self.ctx.stt.open_stream(self.call_id, event.rate)
+        self._stt.feed(event.pcm)
+        frame_ms = len(event.pcm) * 500 / event.rate  # 2 bytes per sample
+        is_speech = self._vad.is_speech(event.pcm, event.rate)
+        ev = self._endpointer.process(is_speech, time.monotonic(), frame_ms)
+        if isinstance(ev, SpeechStarted):
+            self._stt.speech_started(ev.at)
+            if self.conn.is_playing:
+                # Barge-in: the caller talks over the agent, so the agent stops at once.
+                dropped_ms = self.conn.clear_audio()
+                metrics.BARGE_INS.inc()
+                log.info("call %s: barge-in, %d ms of reply dropped", self.call_id, dropped_ms)
+        elif isinstance(ev, SpeechEnded):
+            self._turns.put_nowait(ev)
+
+    async def _turn_loop(self) -> None:
+        await self._started.wait()
+        while True:
+            ended = await self._turns.get()
+            assert self._stt is not None
+            result = await self._stt.finalize(ended.speech_end_at)
+            if result is None or not result.text.strip():
+                continue
+            self._turn_id += 1
+            self._speech_end_at = ended.speech_end_at
+            metrics.TURNS.inc()
+            turn = CallerTurn(
+                turn_id=self._turn_id,
+                text=result.text,
+                speech_ended_at=datetime.now(UTC),
+                stt_ms=result.stt_ms,
+            )
+            started = time.perf_counter()
+            try:
+                outcome = await asyncio.wait_for(send_turn(self._workflow, turn), UPDATE_TIMEOUT_S)
+            except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
+                log.error("call %s: turn %d failed: %s", self.call_id, self._turn_id, err)
+                metrics.DEGRADED.labels(cause="workflow").inc()
+                await self._degrade()
+                return
+            metrics.WORKFLOW_UPDATE.observe(time.perf_counter() - started)
+            await self._follow(outcome)
+
+    async def _follow(self, outcome: TurnResult) -> None:
+        if outcome.say_text:
+            await self.speak(outcome.say_text)
+        if outcome.next == NextAction.TRANSFER:
+            transfer = outcome.transfer
+            self.ctx.registry.set_disposition(
+                self.call_id,
+                Disposition(
+                    action=DispositionAction.TRANSFER,
+                    queue=transfer.queue if transfer else "operators",
+                    caller_name=transfer.summary if transfer else "",
+                ),
+            )
+            metrics.TRANSFERS.inc()
+            await self._end("transfer")
+        elif outcome.next == NextAction.HANG_UP:
+            self.ctx.registry.set_disposition(self.call_id, Disposition(action=DispositionAction.HANGUP))
+            await self._end("agent_hangup")
+
+    async def _degrade(self) -> None:
+        """Temporal or the agent is gone: apologise and hand the caller to a person."""
+        self.ctx.registry.set_disposition(
+            self.call_id,
+            Disposition(action=DispositionAction.TRANSFER, queue="operators", caller_name="ШІ: технічна помилка"),
+        )
+        self._play(self.ctx.phrases.get("apology", self.rate))
+        self._play(self.ctx.phrases.get("transfer", self.rate))
+        await self._end("error")
+
+    async def _end(self, reason: str) -> None:
+        """Let the last words play out, then end the AudioSocket leg (the dialplan goes on)."""
+        self._ending = reason
+        await self.conn.wait_idle()
+        await self.conn.hangup()
+
+    async def _signal_hangup(self, reason: str) -> None:
+        if not self._started.is_set():
+            return
+        try:
+            await end_call(self._workflow, reason)
+        except RPCError as err:
+            log.error("call %s: hangup signal failed: %s", self.call_id, err)
+
+    # --- agent audio ------------------------------------------------------------------
+
+    async def speak(self, text: str) -> None:
+        """SpeechSink: synthesise and queue for paced playout (cached phrases play at once)."""
+        for key, phrase in self.ctx.phrases.phrases.items():
+            if phrase == text:
+                self._play(self.ctx.phrases.get(key, self.rate))
+                return
+        async with self._speak_lock:
+            resampler = StreamResampler(self.ctx.tts.sample_rate, self.rate)
+            started = time.perf_counter()
+            first = True
+            async for chunk in self.ctx.tts.synthesize(text):
+                if first:
+                    metrics.TTS_FIRST_AUDIO.observe(time.perf_counter() - started)
+                    first = False
+                self._play(resampler.process(chunk))
+            self._play(resampler.flush())
+
+    def _play(self, pcm: bytes) -> None:
+        if pcm:
+            self.conn.send_audio(pcm)
+
+    def _on_agent_audio(self, at: float) -> None:
+        if self._speech_end_at is not None:
+            metrics.FIRST_AUDIO.observe(max(0.0, at - self._speech_end_at))
+            self._speech_end_at = None

@@ -1,0 +1,284 @@
+"""CallWorkflow: one phone call, from the greeting to the durable call record.
+
+The workflow owns the conversation. The edge starts it with the greeting (update-with-start),
+sends one Update per caller turn and a Signal at hangup. Each turn runs the agent step as an
+activity on the edge's own task queue (so the reply streams into the call's TTS); actions with
+effects come back here, where the workflow decides. After hangup the call record is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from media_edge.phrases import PHRASES
+    from workflows import search_attributes as sa
+    from workflows.masking import mask_phone
+    from workflows.models import (
+        AgentStepInput,
+        AgentStepResult,
+        CallerTurn,
+        CallOutcome,
+        CallRecord,
+        CallSnapshot,
+        CallStart,
+        HangupInfo,
+        Message,
+        NextAction,
+        Role,
+        Scenario,
+        TranscriptEntry,
+        TransferInfo,
+        TurnLatency,
+        TurnResult,
+    )
+
+# A live caller waits on this step: it must fail fast so the caller hears an apology instead.
+AGENT_STEP_START_TO_CLOSE = timedelta(seconds=20)
+AGENT_STEP_SCHEDULE_TO_START = timedelta(seconds=5)
+# A text already streamed to the caller must not be spoken twice: no automatic retry.
+AGENT_STEP_RETRY = RetryPolicy(maximum_attempts=1)
+# The call record must land, however long PostgreSQL is away.
+CALL_RECORD_START_TO_CLOSE = timedelta(seconds=15)
+CALL_RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+HANGUP_GRACE = timedelta(seconds=60)
+TRANSFER_SUMMARY_MAX = 40  # shown as the caller name on the operator's phone
+
+
+@workflow.defn
+class CallWorkflow:
+    @workflow.init
+    def __init__(self, start: CallStart) -> None:
+        self._start = start
+        self._transcript: list[TranscriptEntry] = []
+        self._history: list[Message] = []
+        self._memory: dict = {}
+        self._scenarios: set[Scenario] = set()
+        self._latencies: list[TurnLatency] = []
+        self._last_turn_id = 0
+        self._outcome = CallOutcome.IN_PROGRESS
+        self._transfer: TransferInfo | None = None
+        self._hangup: HangupInfo | None = None
+        self._greeted = False
+        self._turn_lock = asyncio.Lock()
+
+    @workflow.run
+    async def run(self, start: CallStart) -> CallSnapshot:
+        workflow.upsert_search_attributes(
+            [
+                sa.CALLER_NUMBER.value_set(start.caller_number),
+                sa.EDGE_ID.value_set(start.edge_id),
+                sa.CALL_OUTCOME.value_set(self._outcome.value),
+            ]
+        )
+        self._show_details()
+        try:
+            await workflow.wait_condition(
+                lambda: self._hangup is not None,
+                timeout=timedelta(seconds=start.max_call_seconds) + HANGUP_GRACE,
+            )
+        except asyncio.TimeoutError:
+            self._hangup = HangupInfo(reason="timeout", at=workflow.now())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._finish()
+        await workflow.execute_activity(
+            "save_call_record",
+            self._record(),
+            task_queue=start.calls_task_queue,
+            start_to_close_timeout=CALL_RECORD_START_TO_CLOSE,
+            retry_policy=CALL_RECORD_RETRY,
+            summary="call record → PostgreSQL",
+        )
+        return self.snapshot()
+
+    # --- messages from the edge --------------------------------------------------
+
+    @workflow.update
+    async def greet(self) -> TurnResult:
+        """The edge plays the greeting from its phrase cache; this records it (update-with-start)."""
+        if not self._greeted:
+            self._greeted = True
+            self._add_entry(Role.AGENT, self._start.greeting, turn_id=0)
+        return TurnResult(turn_id=0, reply_text=self._start.greeting)
+
+    @workflow.update
+    async def caller_turn(self, turn: CallerTurn) -> TurnResult:
+        # Claimed before any await, so a concurrent duplicate fails the validator.
+        self._last_turn_id = turn.turn_id
+        async with self._turn_lock:
+            if turn.heard_agent_text is not None and self._history:
+                self._note_barge_in(turn.heard_agent_text)
+            self._add_entry(Role.CALLER, turn.text, turn_id=turn.turn_id)
+            latency = TurnLatency(turn_id=turn.turn_id, stt_ms=turn.stt_ms)
+            self._latencies.append(latency)
+            try:
+                step = await self._agent_step(turn)
+            except ActivityError as err:
+                workflow.logger.warning("agent step failed on turn %s: %s", turn.turn_id, err.cause or err)
+                return self._fail_over(turn)
+            latency.agent_step_ms = step.duration_ms
+            latency.first_text_ms = step.first_text_ms
+            self._memory = step.memory
+            self._scenarios.update(step.scenarios)
+            if step.text or step.tool_calls:
+                self._add_entry(Role.AGENT, step.text, turn_id=turn.turn_id, tool_calls=step.tool_calls)
+            result = self._decide(turn, step)
+            self._show_details()
+            return result
+
+    @caller_turn.validator
+    def _validate_turn(self, turn: CallerTurn) -> None:
+        if self._hangup is not None or self._outcome != CallOutcome.IN_PROGRESS:
+            raise ValueError(f"call already ended ({self._outcome.value}); turn {turn.turn_id} rejected")
+        if turn.turn_id <= self._last_turn_id:
+            raise ValueError(f"stale turn {turn.turn_id}: turn {self._last_turn_id} already taken")
+        if not turn.text.strip():
+            raise ValueError("empty caller turn")
+
+    @workflow.signal
+    def hangup(self, info: HangupInfo) -> None:
+        if self._hangup is None:
+            self._hangup = info
+
+    @workflow.query
+    def snapshot(self) -> CallSnapshot:
+        return CallSnapshot(
+            call_id=self._start.call_id,
+            caller_number=self._start.caller_number,
+            outcome=self._outcome,
+            scenarios=sorted(self._scenarios),
+            transcript=self._transcript,
+            latencies=self._latencies,
+            transfer=self._transfer,
+            ended=self._hangup is not None,
+        )
+
+    # --- the turn ------------------------------------------------------------------
+
+    async def _agent_step(self, turn: CallerTurn) -> AgentStepResult:
+        return await workflow.execute_activity(
+            "agent_step",
+            AgentStepInput(
+                call_id=self._start.call_id,
+                turn_id=turn.turn_id,
+                caller_number=self._start.caller_number,
+                history=self._history,
+                memory=self._memory,
+                llm_engine=self._start.llm_engine,
+                speak=self._start.speak_replies,
+            ),
+            result_type=AgentStepResult,
+            task_queue=self._start.agent_task_queue,
+            start_to_close_timeout=AGENT_STEP_START_TO_CLOSE,
+            schedule_to_start_timeout=AGENT_STEP_SCHEDULE_TO_START,
+            retry_policy=AGENT_STEP_RETRY,
+            summary=f"turn {turn.turn_id}: {turn.text[:80]}",
+        )
+
+    def _decide(self, turn: CallerTurn, step: AgentStepResult) -> TurnResult:
+        """Actions with effects are decided here, never inside the step."""
+        action = step.pending_action
+        if action is None:
+            return TurnResult(turn_id=turn.turn_id, reply_text=step.text)
+        if action.name == "transfer_to_operator":
+            return self._transfer_to_operator(turn, step.text, str(action.arguments.get("reason", "")))
+        if action.name == "end_call":
+            self._outcome = CallOutcome.COMPLETED
+            self._upsert_outcome()
+            goodbye = PHRASES["goodbye"]
+            self._add_entry(Role.AGENT, goodbye, turn_id=turn.turn_id)
+            return TurnResult(turn_id=turn.turn_id, reply_text=step.text, say_text=goodbye, next=NextAction.HANG_UP)
+        workflow.logger.warning("agent asked for unknown action %s", action.name)
+        return TurnResult(turn_id=turn.turn_id, reply_text=step.text)
+
+    def _transfer_to_operator(self, turn: CallerTurn, reply_text: str, reason: str) -> TurnResult:
+        self._scenarios.add(Scenario.TRANSFER)
+        summary = f"ШІ: {reason}" if reason else "ШІ: дзвінок"
+        self._transfer = TransferInfo(summary=summary[:TRANSFER_SUMMARY_MAX])
+        self._outcome = CallOutcome.TRANSFERRED
+        self._upsert_outcome()
+        notice = PHRASES["transfer"]
+        self._add_entry(Role.AGENT, notice, turn_id=turn.turn_id)
+        self._show_details()
+        return TurnResult(
+            turn_id=turn.turn_id,
+            reply_text=reply_text,
+            say_text=notice,
+            next=NextAction.TRANSFER,
+            transfer=self._transfer,
+        )
+
+    def _fail_over(self, turn: CallerTurn) -> TurnResult:
+        """The agent could not answer: apologise and hand the caller to a person."""
+        self._add_entry(Role.SYSTEM, "agent step failed", turn_id=turn.turn_id)
+        result = self._transfer_to_operator(turn, "", "технічна помилка")
+        result.say_text = f"{PHRASES['apology']} {result.say_text}"
+        return result
+
+    def _note_barge_in(self, heard: str) -> None:
+        last = self._transcript[-1]
+        if last.role == Role.AGENT and heard != last.text:
+            self._add_entry(Role.SYSTEM, f"caller interrupted; heard: {heard}", turn_id=last.turn_id)
+
+    # --- state, search attributes, details --------------------------------------
+
+    def _add_entry(self, role: Role, text: str, *, turn_id: int, tool_calls: list | None = None) -> None:
+        entry = TranscriptEntry(role=role, text=text, at=workflow.now(), turn_id=turn_id, tool_calls=tool_calls or [])
+        self._transcript.append(entry)
+        if role != Role.SYSTEM:
+            self._history.append(Message(role=role, text=text, tool_calls=tool_calls or []))
+
+    def _finish(self) -> None:
+        assert self._hangup is not None
+        if self._outcome == CallOutcome.IN_PROGRESS:
+            answered = any(e.role == Role.CALLER for e in self._transcript)
+            self._outcome = CallOutcome.COMPLETED if answered else CallOutcome.ABANDONED
+            if self._hangup.reason in ("error", "timeout"):
+                self._outcome = CallOutcome.FAILED if self._hangup.reason == "error" else self._outcome
+        self._upsert_outcome()
+        self._show_details()
+
+    def _upsert_outcome(self) -> None:
+        workflow.upsert_search_attributes(
+            [
+                sa.CALL_OUTCOME.value_set(self._outcome.value),
+                sa.CALL_SCENARIOS.value_set(sorted(s.value for s in self._scenarios)),
+                sa.TRANSFERRED.value_set(self._outcome == CallOutcome.TRANSFERRED),
+            ]
+        )
+
+    def _show_details(self) -> None:
+        turns = sum(1 for e in self._transcript if e.role == Role.CALLER)
+        last = self._transcript[-1].text if self._transcript else ""
+        lines = [
+            f"**{mask_phone(self._start.caller_number) or 'номер приховано'}** → {self._start.dialled_number}",
+            f"outcome: {self._outcome.value}; turns: {turns}",
+            f"scenarios: {', '.join(sorted(s.value for s in self._scenarios)) or '—'}",
+        ]
+        if self._transfer:
+            lines.append(f"transfer: {self._transfer.summary}")
+        if last:
+            lines.append(f"last: {last[:120]}")
+        workflow.set_current_details("\n\n".join(lines))
+
+    def _record(self) -> CallRecord:
+        assert self._hangup is not None
+        return CallRecord(
+            call_id=self._start.call_id,
+            caller_number=self._start.caller_number,
+            dialled_number=self._start.dialled_number,
+            edge_id=self._start.edge_id,
+            started_at=self._start.started_at,
+            ended_at=self._hangup.at or workflow.now(),
+            outcome=self._outcome,
+            hangup_reason=self._hangup.reason,
+            scenarios=sorted(self._scenarios),
+            transcript=self._transcript,
+            latencies=self._latencies,
+            transfer=self._transfer,
+        )

@@ -1,0 +1,68 @@
+"""Client side of the call workflow: start a call with its greeting, send turns, end it.
+
+Used by the edge (audio calls) and by text chat, so both drive the very same workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+
+from callcenter.settings import Settings
+from media_edge.phrases import PHRASES
+from workflows.call_workflow import CallWorkflow
+from workflows.masking import mask_phone
+from workflows.models import CallerTurn, CallStart, HangupInfo, TurnResult
+
+
+def new_call_start(
+    settings: Settings,
+    call_id: str,
+    *,
+    caller_number: str = "",
+    dialled_number: str = "",
+    channel: str = "",
+    agent_task_queue: str | None = None,
+    speak_replies: bool = True,
+) -> CallStart:
+    return CallStart(
+        call_id=call_id,
+        caller_number=caller_number,
+        dialled_number=dialled_number,
+        channel=channel,
+        edge_id=settings.edge_id,
+        agent_task_queue=agent_task_queue or settings.edge_task_queue,
+        calls_task_queue=settings.calls_task_queue,
+        started_at=datetime.now(UTC),
+        greeting=PHRASES["greeting"],
+        llm_engine=settings.llm_engine.value,
+        max_call_seconds=settings.max_call_seconds,
+        speak_replies=speak_replies,
+    )
+
+
+async def start_call(client: Client, start: CallStart) -> TurnResult:
+    """Start the call's workflow (or join it, if the edge retried) and record the greeting."""
+    operation = WithStartWorkflowOperation(
+        CallWorkflow.run,
+        start,
+        id=start.call_id,
+        task_queue=start.calls_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary=f"Дзвінок {mask_phone(start.caller_number) or 'з прихованого номера'}",
+        static_details=f"edge {start.edge_id}, dialled {start.dialled_number or '?'}, channel {start.channel or '?'}",
+    )
+    return await client.execute_update_with_start_workflow(
+        CallWorkflow.greet, start_workflow_operation=operation, id=f"{start.call_id}-greet"
+    )
+
+
+async def send_turn(handle: WorkflowHandle, turn: CallerTurn) -> TurnResult:
+    # A stable update id: a retried send is deduplicated by the server, not run twice.
+    return await handle.execute_update(CallWorkflow.caller_turn, turn, id=f"{handle.id}-turn-{turn.turn_id}")
+
+
+async def end_call(handle: WorkflowHandle, reason: str) -> None:
+    await handle.signal(CallWorkflow.hangup, HangupInfo(reason=reason, at=datetime.now(UTC)))
