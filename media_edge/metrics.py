@@ -20,6 +20,11 @@ FIRST_AUDIO = Histogram(
     "End of caller speech → first agent audio frame sent",
     buckets=_LATENCY_BUCKETS,
 )
+TURN_OVERHEAD = Histogram(
+    "edge_turn_overhead_seconds",
+    "End of the caller's turn (endpointer fired) → first agent audio frame: our own cost",
+    buckets=_LATENCY_BUCKETS,
+)
 WORKFLOW_UPDATE = Histogram(
     "edge_workflow_update_seconds", "Caller turn update round trip (includes the agent step)", buckets=_LATENCY_BUCKETS
 )

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -36,6 +37,29 @@ UPDATE_TIMEOUT_S = 25.0
 
 
 @dataclass
+class TurnTiming:
+    """Monotonic timestamps of one turn, from the caller's last word to the agent's first sound."""
+
+    call_id: str
+    turn_id: int
+    speech_end_at: float  # the caller's last speech frame
+    detected_at: float  # the endpointer's silence threshold fired: the caller's turn is over
+    transcript_at: float = 0.0  # STT final
+    first_text_at: float | None = None  # the agent step handed its first sentence to TTS
+    first_audio_at: float | None = None  # the first agent audio frame went on the wire
+
+    @property
+    def overhead_ms(self) -> float | None:
+        """Our own cost: end of the caller's turn → first agent audio (endpointing excluded)."""
+        return None if self.first_audio_at is None else (self.first_audio_at - self.detected_at) * 1000
+
+    @property
+    def first_audio_ms(self) -> float | None:
+        """What the caller lives: end of speech → first agent audio."""
+        return None if self.first_audio_at is None else (self.first_audio_at - self.speech_end_at) * 1000
+
+
+@dataclass
 class EdgeContext:
     """What every call session on this edge shares."""
 
@@ -45,6 +69,7 @@ class EdgeContext:
     tts: TtsEngine
     phrases: PhraseCache
     stt: SttEngine
+    turn_log: deque[TurnTiming] = field(default_factory=lambda: deque(maxlen=10_000))
 
 
 class CallSession:
@@ -59,7 +84,7 @@ class CallSession:
         self._stt: SttStream | None = None
         self._turn_id = 0
         self._turns: asyncio.Queue[SpeechEnded] = asyncio.Queue()
-        self._speech_end_at: float | None = None  # of the turn waiting for its first agent audio
+        self._timing: TurnTiming | None = None  # the turn waiting for its first agent audio
         self._workflow = ctx.temporal.get_workflow_handle(self.call_id)
         self._started = asyncio.Event()
         self._ending: str | None = None
@@ -167,7 +192,9 @@ class CallSession:
             if result is None or not result.text.strip():
                 continue
             self._turn_id += 1
-            self._speech_end_at = ended.speech_end_at
+            self._timing = TurnTiming(
+                self.call_id, self._turn_id, ended.speech_end_at, ended.detected_at, time.monotonic()
+            )
             metrics.TURNS.inc()
             turn = CallerTurn(
                 turn_id=self._turn_id,
@@ -233,6 +260,8 @@ class CallSession:
 
     async def speak(self, text: str) -> None:
         """SpeechSink: synthesise and queue for paced playout (cached phrases play at once)."""
+        if self._timing is not None and self._timing.first_text_at is None:
+            self._timing.first_text_at = time.monotonic()
         for key, phrase in self.ctx.phrases.phrases.items():
             if phrase == text:
                 self._play(self.ctx.phrases.get(key, self.rate))
@@ -253,6 +282,9 @@ class CallSession:
             self.conn.send_audio(pcm)
 
     def _on_agent_audio(self, at: float) -> None:
-        if self._speech_end_at is not None:
-            metrics.FIRST_AUDIO.observe(max(0.0, at - self._speech_end_at))
-            self._speech_end_at = None
+        timing, self._timing = self._timing, None
+        if timing is not None:
+            timing.first_audio_at = at
+            metrics.FIRST_AUDIO.observe(max(0.0, at - timing.speech_end_at))
+            metrics.TURN_OVERHEAD.observe(max(0.0, at - timing.detected_at))
+            self.ctx.turn_log.append(timing)

@@ -154,3 +154,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _TIMINGS:
         parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in _TIMINGS.items())
         terminalreporter.write_line(f"test servers started (in parallel): {parts}")
+
+
+# --- the whole system in process (store, worker, edge) over the real servers above ----------
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def system(temporal_server: TemporalDevServer, temporal_client: Client, database_url: str):
+    """Store, calls worker and media edge on free ports, talking to real Temporal and PostgreSQL."""
+    from callcenter.devstack.inprocess import running_system
+
+    async with running_system(temporal_client, temporal_server.address, database_url) as running:
+        yield running

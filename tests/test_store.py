@@ -9,14 +9,12 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 
 from activities.store_client import (
     StoreClient,
@@ -26,38 +24,12 @@ from activities.store_client import (
 )
 from store import db
 from store.api_models import Season, TireQuery, parse_size
-from store.app import create_app
 from store.catalogue import SIZES, catalogue, generate_catalogue, known_skus
 from store.migrate import migrate
+from callcenter.devstack.inprocess import running_store
 
 KNOWN = known_skus()
 _CYRILLIC = re.compile(r"[а-щьюяґєії]", re.IGNORECASE)
-
-
-@asynccontextmanager
-async def running_store(database_url: str, **options: Any) -> AsyncIterator[str]:
-    """The store app under uvicorn on 127.0.0.1, a free port; yields its base URL."""
-    config = uvicorn.Config(
-        create_app(database_url, **options),
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="on",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("store server exited during start-up")
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
