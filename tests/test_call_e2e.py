@@ -1,0 +1,110 @@
+"""Whole calls through the real AudioSocket path: simulated Asterisk leg → edge → Temporal → store.
+
+Each bundled script (scenarios 1-3) is spoken as real audio at real time; the edge's real VAD
+ends each turn; the workflow runs on the real Temporal dev server; the record lands in the
+real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import pytest
+
+from callcenter.simulator.asterisk_leg import AsteriskLeg
+from callcenter.simulator.runner import CallerVoice, run_call
+from callcenter.simulator.script import CallScript
+from workflows.models import CallOutcome, Role
+
+
+@pytest.fixture(scope="module")
+def voice() -> CallerVoice:
+    return CallerVoice()
+
+
+@pytest.mark.parametrize(
+    ("script_name", "rate"),
+    [("winter_tires", 16000), ("stock_check", 8000), ("operator", 16000)],
+)
+async def test_scripted_call_goes_as_its_script_expects(system, voice, script_name: str, rate: int) -> None:
+    script = CallScript.load(script_name)
+    report = await run_call(system.settings, script, rate=rate, voice=voice, out=None)
+
+    assert report.problems == []
+    assert report.edge_hung_up, "the agent ends these calls itself (goodbye or transfer)"
+    assert len(report.turns) == len(script.lines)
+    end_silence = system.settings.end_of_turn_silence_ms
+    for turn in report.turns:
+        # The caller hears the agent after the endpointing silence plus our overhead, within seconds.
+        assert turn.latency_ms is not None and end_silence < turn.latency_ms < end_silence + 2000
+
+    row = await system.pool.fetchrow(
+        "SELECT caller_number, outcome, turns, transcript, tool_calls, latencies FROM callcenter.calls WHERE call_id = $1",
+        uuid.UUID(report.call_id),
+    )
+    assert row is not None, "the call record must land in PostgreSQL after hangup"
+    assert row["caller_number"] == script.caller_number
+    assert row["outcome"] == script.expect.outcome.value
+    assert row["turns"] == len(script.lines)
+    transcript = json.loads(row["transcript"])
+    assert transcript[0]["role"] == Role.AGENT and "Доброго дня" in transcript[0]["text"]
+    assert [c["name"] for c in json.loads(row["tool_calls"])] == script.expect.tools
+    assert len(json.loads(row["latencies"])) == len(script.lines)
+
+
+async def test_transfer_ends_the_leg_and_answers_the_dialplan(system, voice) -> None:
+    report = await run_call(system.settings, CallScript.load("operator"), voice=voice, out=None)
+    assert report.snapshot is not None and report.snapshot.outcome == CallOutcome.TRANSFERRED
+
+    async with httpx.AsyncClient(base_url=system.settings.edge_url) as edge:
+        answer = (await edge.get(f"/calls/{report.call_id}/disposition")).json()
+        line = (await edge.get(f"/calls/{report.call_id}/disposition", params={"format": "dialplan"})).text
+    assert answer["action"] == "transfer"
+    assert answer["queue"] == "operators"
+    assert answer["caller_name"].startswith("ШІ:") and len(answer["caller_name"]) <= 40
+    assert line.split(",")[:2] == ["transfer", "operators"]
+
+
+async def test_caller_hangup_mid_call_is_recorded(system, voice) -> None:
+    """The caller hangs up after one answered turn: the workflow ends and the record lands."""
+    settings = system.settings
+    call_id = str(uuid.uuid4())
+    async with httpx.AsyncClient(base_url=settings.edge_url) as edge:
+        await edge.post(f"/calls/{call_id}/register", json={"caller_number": "+380441234567"})
+        leg = await AsteriskLeg(settings.edge_host, settings.audiosocket_port, call_id=call_id).connect()
+        try:
+            await leg.wait_for_agent_audio(after=0.0, timeout=10)
+            text = "Потрібні зимові шини двісті п'ять п'ятдесят п'ять ер шістнадцять."
+            await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": text})
+            speech_end = await leg.send_audio(await voice.say(text, leg.rate))
+            await leg.wait_for_agent_audio(after=speech_end, timeout=10)
+            await leg.hangup()
+        finally:
+            await leg.close()
+
+    from temporal.client import connect
+    from workflows.models import CallSnapshot
+
+    client = await connect(settings.temporal_address)
+    snapshot = await client.get_workflow_handle(call_id, result_type=CallSnapshot).result()
+    assert snapshot.outcome == CallOutcome.COMPLETED
+    assert [e.text for e in snapshot.transcript if e.role == Role.CALLER] == [text]
+    row = await system.pool.fetchrow("SELECT hangup_reason FROM callcenter.calls WHERE call_id = $1", uuid.UUID(call_id))
+    assert row["hangup_reason"] == "caller_hangup"
+
+
+async def test_unregistered_call_is_still_answered(system, voice) -> None:
+    """A call the dialplan never registered (no caller ID) still gets the greeting and a workflow."""
+    settings = system.settings
+    leg = await AsteriskLeg(settings.edge_host, settings.audiosocket_port, rate=8000).connect()
+    try:
+        await leg.wait_for_agent_audio(after=0.0, timeout=10)
+        await leg.wait_agent_quiet(500, timeout=15, after=0.0)
+        audible = [f for f in leg.received if not f.silent]
+        assert len(audible) * 0.02 > 2.0, "the whole greeting plays (several seconds of 8 kHz audio)"
+        assert all(len(f.payload) == 320 for f in audible[:-1]), "20 ms frames at the caller's 8 kHz"
+        await leg.hangup()
+    finally:
+        await leg.close()
