@@ -7,12 +7,15 @@ ARGS ?=
 PYTEST_ARGS ?=
 VENV := .venv
 
-.PHONY: help bootstrap sync demo test stop
+.PHONY: help bootstrap sync demo test stop chat call bench
 
 help:
 	@echo "make demo [ARGS=...]        start the embedded dev stack and run the demo call (Ctrl-C stops it)"
 	@echo "make test [PYTEST_ARGS=...] run the test suite"
 	@echo "make stop                   stop a running dev stack"
+	@echo "make chat                   talk to the agent in text (needs a running demo stack)"
+	@echo "make call SCRIPT=name       a scripted phone call against the running demo stack"
+	@echo "make bench                  turn-latency benchmark (starts its own servers)"
 	@echo "make sync                   (re)install .venv from uv.lock"
 
 bootstrap:
@@ -30,3 +33,13 @@ test: bootstrap
 stop:
 	@if [ -x $(VENV)/bin/callcenter ]; then $(VENV)/bin/callcenter stop; \
 	else echo "no $(VENV) yet: nothing is running"; fi
+
+chat: bootstrap
+	$(VENV)/bin/callcenter chat $(ARGS)
+
+SCRIPT ?= stock_check
+call: bootstrap
+	$(VENV)/bin/callcenter call $(SCRIPT) $(ARGS)
+
+bench: bootstrap
+	$(VENV)/bin/callcenter bench turns --output docs/performance-latest.md $(ARGS)

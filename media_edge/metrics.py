@@ -31,4 +31,5 @@ WORKFLOW_UPDATE = Histogram(
 TTS_FIRST_AUDIO = Histogram(
     "edge_tts_first_audio_seconds", "Text handed to TTS → first PCM chunk", buckets=_LATENCY_BUCKETS
 )
+FILLERS = Counter("edge_fillers_total", "Filler phrases played because a turn was slow to answer")
 DEGRADED = Counter("edge_degraded_total", "Calls that fell back to an apology, by cause", ["cause"])

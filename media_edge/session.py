@@ -34,6 +34,7 @@ log = logging.getLogger("media_edge.session")
 
 FIRST_AUDIO_WAIT_S = 0.5  # the call's rate is known from its first audio frame
 UPDATE_TIMEOUT_S = 25.0
+FILLER_AFTER_S = 1.2  # a turn silent this long gets "Хвилинку, перевіряю."
 
 
 @dataclass
@@ -124,20 +125,22 @@ class CallSession:
 
     async def _listen(self) -> str:
         greeting = asyncio.create_task(self._start_call())
-        async for event in self.conn.events():
-            if isinstance(event, AudioIn):
-                self._on_audio(event)
-            elif isinstance(event, DtmfIn):
-                log.info("call %s: DTMF %s", self.call_id, event.digit)
-            elif isinstance(event, HangupIn):
-                break
-            elif isinstance(event, ErrorIn):
-                log.warning("call %s: Asterisk reported an error (%s)", self.call_id, event.code.hex())
-                return "error"
-            if self._ending:
-                break
-        await asyncio.gather(greeting, return_exceptions=True)
-        return "caller_hangup"
+        try:
+            async for event in self.conn.events():
+                if isinstance(event, AudioIn):
+                    self._on_audio(event)
+                elif isinstance(event, DtmfIn):
+                    log.info("call %s: DTMF %s", self.call_id, event.digit)
+                elif isinstance(event, HangupIn):
+                    break
+                elif isinstance(event, ErrorIn):
+                    log.warning("call %s: Asterisk reported an error (%s)", self.call_id, event.code.hex())
+                    return "error"
+                if self._ending:
+                    break
+            return "caller_hangup"
+        finally:
+            await asyncio.gather(greeting, return_exceptions=True)
 
     async def _start_call(self) -> None:
         """Greet at once from the phrase cache while the workflow starts (update-with-start)."""
@@ -203,6 +206,7 @@ class CallSession:
                 stt_ms=result.stt_ms,
             )
             started = time.perf_counter()
+            filler = asyncio.create_task(self._filler_if_slow(self._timing))
             try:
                 outcome = await asyncio.wait_for(send_turn(self._workflow, turn), UPDATE_TIMEOUT_S)
             except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
@@ -210,8 +214,17 @@ class CallSession:
                 metrics.DEGRADED.labels(cause="workflow").inc()
                 await self._degrade()
                 return
+            finally:
+                filler.cancel()
             metrics.WORKFLOW_UPDATE.observe(time.perf_counter() - started)
             await self._follow(outcome)
+
+    async def _filler_if_slow(self, timing: TurnTiming | None) -> None:
+        """No dead air: if the agent has said nothing after a moment, say "one moment, checking"."""
+        await asyncio.sleep(FILLER_AFTER_S)
+        if timing is not None and timing.first_text_at is None and not self.conn.is_playing:
+            metrics.FILLERS.inc()
+            self._play(self.ctx.phrases.get("checking", self.rate))
 
     async def _follow(self, outcome: TurnResult) -> None:
         if outcome.say_text:
