@@ -1,0 +1,325 @@
+"""Deployment files agree with the code: docker-compose.yml, Dockerfile and asterisk/*.conf.
+
+Static checks only (no Docker, no Asterisk): ports and paths match ``Settings()`` defaults, the
+dialplan calls edge routes that really exist, the compose file registers exactly the workflows'
+search attributes, uses only real ``callcenter`` subcommands and holds no literal password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from callcenter.cli import build_parser
+from callcenter.settings import Settings
+from media_edge.api import create_edge_api
+from media_edge.registry import CallRegistry
+from temporal.search_attributes import cli_type_name
+from workflows.search_attributes import ALL
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "docker-compose.yml"
+DIALPLAN = ROOT / "asterisk" / "extensions.conf"
+
+# Settings() with the environment of whoever runs the tests would not be the defaults.
+DEFAULTS = Settings.model_construct()
+
+
+# ---------------------------------------------------------------------------------------- helpers
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict) -> dict:
+    return compose["services"]
+
+
+def parse_asterisk_conf(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Asterisk's INI dialect: [section], `key = value` / `key => value`, ';' comments, `same =>`."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] | None = None
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = re.sub(r"(?<!\\);.*", "", raw).strip()  # ';' starts a comment unless escaped
+        if not line:
+            continue
+        header = re.fullmatch(r"\[([^\]]+)\](\([^)]*\))?", line)
+        if header:
+            current = sections.setdefault(header.group(1), [])
+            continue
+        key, sep, value = re.split(r"\s*(=>|=)\s*", line, maxsplit=1) if "=" in line else (line, "", "")
+        assert sep, f"{path.name}: not a key/value line: {raw!r}"
+        assert current is not None, f"{path.name}: line outside a section: {raw!r}"
+        current.append((key.strip(), value.strip()))
+    return sections
+
+
+@pytest.fixture(scope="module")
+def dialplan() -> dict[str, list[tuple[str, str]]]:
+    return parse_asterisk_conf(DIALPLAN)
+
+
+@pytest.fixture(scope="module")
+def inbound(dialplan) -> list[str]:
+    """The [tireshop-inbound] priorities as 'App(args)' strings, labels stripped."""
+    steps = []
+    for key, value in dialplan["tireshop-inbound"]:
+        if key not in ("exten", "same"):
+            continue
+        # exten => pattern,priority,App(...)   same => n(label),App(...)
+        parts = value.split(",", 2) if key == "exten" else value.split(",", 1)
+        steps.append(parts[-1])
+    return steps
+
+
+def dialplan_globals(dialplan) -> dict[str, str]:
+    return dict(dialplan["globals"])
+
+
+def port_of(hostport: str) -> int:
+    return int(hostport.rsplit(":", 1)[1])
+
+
+def env_of(service: dict) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {k: str(v) for k, v in env.items()}
+
+
+def published(service: dict) -> list[tuple[int, int]]:
+    """(host port, container port) pairs of a service's `ports`."""
+    pairs = []
+    for spec in service.get("ports", []):
+        parts = str(spec).split("/")[0].split(":")
+        pairs.append((int(parts[-2]), int(parts[-1])))
+    return pairs
+
+
+def command_text(service: dict) -> str:
+    cmd = service.get("command", "")
+    return "\n".join(cmd) if isinstance(cmd, list) else str(cmd)
+
+
+# ---------------------------------------------------------------------------------------- dialplan
+def test_dialplan_globals_match_settings_defaults(dialplan):
+    g = dialplan_globals(dialplan)
+    assert g["EDGE_URL"] == DEFAULTS.edge_url
+    assert urlsplit(g["EDGE_URL"]).port == DEFAULTS.edge_http_port
+    assert g["EDGE_AUDIOSOCKET"] == f"{DEFAULTS.edge_host}:{DEFAULTS.audiosocket_port}"
+    assert port_of(g["EDGE_AUDIOSOCKET"]) == DEFAULTS.audiosocket_port
+
+
+def _edge_routes() -> dict[str, set[str]]:
+    app = create_edge_api(Settings.model_construct(), CallRegistry())
+    routes: dict[str, set[str]] = {}
+    for route in app.routes:
+        methods = getattr(route, "methods", None)
+        if methods:
+            routes.setdefault(route.path, set()).update(methods)
+    return routes
+
+
+def _curl_calls(steps: list[str]) -> list[tuple[str, str, bool]]:
+    """(path template, query, is POST) for every ${CURL(${EDGE_URL}...)} in the dialplan."""
+    calls = []
+    for step in steps:
+        for m in re.finditer(r"\$\{CURL\(\$\{EDGE_URL\}([^,)?]*)(\?[^,)]*)?(,)?", step):
+            path = re.sub(r"\$\{[A-Z_]+\}", "{call_id}", m.group(1))
+            calls.append((path, (m.group(2) or "").lstrip("?"), bool(m.group(3))))
+    return calls
+
+
+def test_dialplan_calls_real_edge_routes(inbound):
+    routes = _edge_routes()
+    calls = _curl_calls(inbound)
+    assert {path for path, _, _ in calls} == {"/calls/{call_id}/register", "/calls/{call_id}/disposition"}
+    for path, query, is_post in calls:
+        assert path in routes, f"dialplan calls {path}, the edge has {sorted(routes)}"
+        assert ("POST" if is_post else "GET") in routes[path]
+        if path.endswith("/disposition"):
+            assert query == "format=dialplan"
+    # The registration body carries the fields of media_edge.registry.CallRegistration.
+    body = next(s for s in inbound if s.startswith("Set(REG_BODY="))
+    from media_edge.registry import CallRegistration
+
+    assert set(re.findall(r'"(\w+)":', body)) == set(CallRegistration.model_fields)
+    assert any("CURLOPT(httpheader)=Content-Type: application/json" in s for s in inbound)
+
+
+def test_dialplan_uses_the_channel_driver_at_16_khz(inbound):
+    dials = [s for s in inbound if s.startswith("Dial(AudioSocket/")]
+    assert dials == ["Dial(AudioSocket/${EDGE_AUDIOSOCKET}/${CALL_UUID}/c(slin16),,g)"]
+    assert inbound[0].startswith("NoOp(") and inbound[1] == "Answer()"
+    assert "Set(CALL_UUID=${UUID()})" in inbound
+    # Registration happens before the AudioSocket leg, disposition after it.
+    index = {s: i for i, s in enumerate(inbound)}
+    register = next(i for s, i in index.items() if "/register," in s)
+    disposition = next(i for s, i in index.items() if "/disposition?" in s)
+    assert register < index[dials[0]] < disposition
+
+
+def test_dialplan_handles_every_disposition(inbound, dialplan):
+    text = "\n".join(inbound)
+    from media_edge.registry import DispositionAction
+
+    # action,queue,caller name: split with CUT on escaped commas.
+    assert "${CUT(DISPOSITION,\\,,1)}" in text and "${CUT(DISPOSITION,\\,,3-)}" in text
+    assert '"${ACTION}" = "transfer"' in text and '"${ACTION}" = "hangup"' in text
+    assert {a.value for a in DispositionAction} == {"transfer", "hangup", "unknown"}
+    # transfer: summary as caller name, then the queue from the disposition (default operators).
+    assert "Set(CALLERID(name)=${SUMMARY})" in inbound
+    assert "Queue(${QUEUE},r)" in inbound
+    # unknown / empty: operators, never a hangup; edge down: operators too.
+    labels = [v for k, v in dialplan["tireshop-inbound"] if k == "same"]
+    after_checks = text.split('"${ACTION}" = "hangup"', 1)[1].splitlines()[1]
+    assert after_checks == "Goto(operators)"
+    assert any(v.startswith("n(operators),Queue(${OPERATORS_QUEUE},r)") for v in labels)
+    assert any(v.startswith("n(edge-down),") for v in labels)
+    assert any(v.startswith("n(hangup),Hangup(") for v in labels)
+    assert dialplan_globals(dialplan)["OPERATORS_QUEUE"] == "operators"
+    queues = parse_asterisk_conf(ROOT / "asterisk" / "queues.conf")
+    assert "operators" in queues
+    assert ("joinempty", "yes") in queues["operators"] and ("leavewhenempty", "no") in queues["operators"]
+
+
+def test_pjsip_trunk_lands_in_the_inbound_context_and_holds_no_secret():
+    pjsip = parse_asterisk_conf(ROOT / "asterisk" / "pjsip.conf")
+    assert ("context", "tireshop-inbound") in pjsip["trunk"]
+    passwords = [v for entries in pjsip.values() for k, v in entries if k == "password"]
+    assert passwords and all(v.startswith("CHANGE_ME") for v in passwords)
+
+
+# ---------------------------------------------------------------------------------------- compose
+def test_compose_ports_match_settings_defaults(services):
+    edge = services["edge"]
+    assert (DEFAULTS.audiosocket_port, DEFAULTS.audiosocket_port) in published(edge)
+    assert (DEFAULTS.edge_http_port, DEFAULTS.edge_http_port) in published(edge)
+    assert all(str(p).startswith("127.0.0.1:") for p in edge["ports"]), "edge ports stay on loopback"
+    edge_env = env_of(edge)
+    assert int(edge_env["CALLCENTER_AUDIOSOCKET_PORT"]) == DEFAULTS.audiosocket_port
+    assert int(edge_env["CALLCENTER_EDGE_HTTP_PORT"]) == DEFAULTS.edge_http_port
+    assert edge_env["CALLCENTER_EDGE_URL"] == DEFAULTS.edge_url
+
+    store = services["store"]
+    assert (DEFAULTS.store_port, DEFAULTS.store_port) in published(store)
+    assert int(env_of(store)["CALLCENTER_STORE_PORT"]) == DEFAULTS.store_port
+    worker = services["worker"]
+    assert (DEFAULTS.worker_metrics_port, DEFAULTS.worker_metrics_port) in published(worker)
+    assert int(env_of(worker)["CALLCENTER_WORKER_METRICS_PORT"]) == DEFAULTS.worker_metrics_port
+
+    temporal_port = port_of(DEFAULTS.temporal_address)
+    assert (temporal_port, temporal_port) in published(services["temporal"])
+    assert (DEFAULTS.temporal_ui_port, 8080) in published(services["temporal-ui"])
+    assert urlsplit(DEFAULTS.temporal_ui_url).port == DEFAULTS.temporal_ui_port
+
+    for name in ("store", "worker", "edge"):
+        env = env_of(services[name])
+        assert env["CALLCENTER_TEMPORAL_ADDRESS"] == f"temporal:{temporal_port}"
+        assert env["CALLCENTER_TEMPORAL_UI_URL"] == DEFAULTS.temporal_ui_url
+        assert urlsplit(env["CALLCENTER_STORE_URL"]).port == DEFAULTS.store_port
+        assert env["CALLCENTER_EDGE_HOST"] == "0.0.0.0"
+        assert urlsplit(_without_interpolation(env["DATABASE_URL"])).hostname == "postgresql"
+        assert urlsplit(_without_interpolation(env["DATABASE_URL"])).port == 5432
+        assert env["CALLCENTER_TEMPORAL_NAMESPACE"] == DEFAULTS.temporal_namespace
+        # Settings must know every CALLCENTER_ variable set here (a typo would be silently ignored).
+        for var in env:
+            if var.startswith("CALLCENTER_"):
+                assert var.removeprefix("CALLCENTER_").lower() in Settings.model_fields, var
+
+    # Health checks probe the ports the processes really listen on.
+    for name, port in (("store", DEFAULTS.store_port), ("worker", DEFAULTS.worker_metrics_port), ("edge", DEFAULTS.edge_http_port)):
+        assert f"http://127.0.0.1:{port}/health" in " ".join(services[name]["healthcheck"]["test"])
+
+
+def test_compose_dialplan_reaches_the_edge(services, dialplan):
+    """Asterisk (host network) dials the edge at the ports it publishes on the host's loopback."""
+    g = dialplan_globals(dialplan)
+    assert services["asterisk"]["network_mode"] == "host"
+    edge_ports = [str(p) for p in services["edge"]["ports"]]
+    assert f"{g['EDGE_AUDIOSOCKET']}:{port_of(g['EDGE_AUDIOSOCKET'])}" in edge_ports
+    url = urlsplit(g["EDGE_URL"])
+    assert f"{url.hostname}:{url.port}:{url.port}" in edge_ports
+
+
+def test_compose_mounts_existing_files(services):
+    for service in services.values():
+        if "build" in service:
+            assert (ROOT / service["build"]["context"] / service["build"].get("dockerfile", "Dockerfile")).is_file()
+        for volume in service.get("volumes", []):
+            source = str(volume).split(":", 1)[0]
+            if source.startswith("./"):
+                assert (ROOT / source).exists(), f"{source} is mounted but does not exist"
+    mounted = {str(v).split(":")[1] for v in services["asterisk"]["volumes"]}
+    for conf in ("extensions.conf", "queues.conf", "pjsip.conf", "modules.conf"):
+        assert f"/etc/asterisk/{conf}" in mounted
+
+
+def test_compose_registers_exactly_the_workflow_search_attributes(services):
+    script = command_text(services["temporal-setup"])
+    registered = dict(re.findall(r"--name (\w+) --type (\w+)", script))
+    assert registered == {key.name: cli_type_name(key) for key in ALL}
+    assert "temporal operator search-attribute create" in script
+    # Worker and edge start only after the registration finished.
+    for name in ("worker", "edge"):
+        assert services[name]["depends_on"]["temporal-setup"]["condition"] == "service_completed_successfully"
+
+
+def _subcommands() -> set[str]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return set(sub.choices)
+
+
+def test_compose_uses_real_callcenter_subcommands(services):
+    known = _subcommands()
+    used = {}
+    for name, service in services.items():
+        if service.get("image", "").startswith("tireshop-callcenter") or "build" in service:
+            cmd = service["command"]
+            used[name] = cmd[0] if isinstance(cmd, list) else cmd.split()[0]
+    assert used == {"store": "store", "worker": "worker", "edge": "edge"}
+    assert set(used.values()) <= known
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert 'ENTRYPOINT ["callcenter"]' in dockerfile
+    assert "uv sync --frozen --no-dev" in dockerfile
+
+
+_SECRET_KEY = re.compile(r"PASS|PWD|SECRET|TOKEN", re.IGNORECASE)
+_INTERPOLATED = re.compile(r"^\$\{[A-Z_][A-Z0-9_]*(:?[?-][^}]*)?\}$")
+
+
+def _without_interpolation(text: str) -> str:
+    """Replace each ${VAR...} compose interpolation with the token VAR."""
+    return re.sub(r"\$\{[^}]*\}", "VAR", text)
+
+
+def _walk(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, (*path, str(i)))
+    else:
+        yield path, node
+
+
+def test_compose_has_no_literal_password(compose):
+    for path, value in _walk(compose):
+        if value is None:
+            continue
+        text = str(value)
+        if path and _SECRET_KEY.search(path[-1]):
+            assert _INTERPOLATED.match(text), f"{'.'.join(path)} = {text!r}: use ${{VAR:?...}}"
+        for m in re.finditer(r"://[^:/@\s]+:([^@\s]+)@", _without_interpolation(text)):  # user:password@
+            assert m.group(1) == "VAR", f"{'.'.join(path)}: literal password in a URL"
+        assert not re.search(r"(?i)(password|pwd)\s*[:=]\s*[\"']?(?!\$)\w", text), f"{'.'.join(path)}: {text!r}"
+    raw = COMPOSE.read_text(encoding="utf-8")
+    assert "POSTGRES_PASSWORD:?" in raw
