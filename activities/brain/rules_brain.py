@@ -39,25 +39,39 @@ class RulesBrain(Brain):
     async def run_step(self, ctx: StepContext) -> None:
         text = ctx.caller_text
         memory = ctx.memory
+        before = self._criteria(memory)
         self._remember(memory, text)
+        # A new size, season or studding asks for a new search, even if phrased as "чи є…".
+        new_criteria = self._criteria(memory) != before
 
         if uk.wants_operator(text):
             ctx.scenarios.add(Scenario.TRANSFER)
             await ctx.tools.call("transfer_to_operator", {"reason": self._operator_reason(memory)})
             return
-        if uk.says_goodbye(text) or (memory.get("offered_more") and uk.says_no(text)):
+        if uk.says_goodbye(text) or (memory.get("offered_more") and uk.says_no(text) and not new_criteria):
             await ctx.tools.call("end_call", {"reason": "caller_done"})
             return
-        if memory.get("options") and (uk.asks_availability(text) or self._picked_option(memory, text)):
+        if (
+            memory.get("options")
+            and not new_criteria
+            # the choice first: "а друга є в наявності?" is about the second option
+            and (self._picked_option(memory, text) or uk.asks_availability(text))
+            and not self._unoffered_brand(memory, text)
+        ):
             await self._availability(ctx)
             return
         if memory.get("options") and memory.get("offered_availability") and uk.says_yes(text):
             await self._availability(ctx)
             return
+        if memory.get("offered_availability") and uk.says_no(text) and not new_criteria:
+            memory["offered_availability"] = False
+            memory["offered_more"] = True
+            await ctx.say("Добре. Чим ще можу допомогти?")
+            return
         if "size" in memory and (self._heard_new_criteria(text) or not memory.get("options")):
             await self._search(ctx)
             return
-        if memory.get("season") or memory.get("brand"):
+        if "size" not in memory and (memory.get("season") or memory.get("brand")):
             ctx.scenarios.add(Scenario.TIRE_SEARCH)
             memory["misunderstood"] = 0
             await ctx.say(ASK_SIZE)
@@ -82,6 +96,11 @@ class RulesBrain(Brain):
             if value is not None:
                 memory[key] = value
 
+    @staticmethod
+    def _criteria(memory: dict[str, Any]) -> tuple[Any, ...]:
+        size = memory.get("size")
+        return (tuple(sorted(size.items())) if size else None, memory.get("season"), memory.get("studded"))
+
     def _heard_new_criteria(self, text: str) -> bool:
         return any(
             parse(text) is not None
@@ -99,6 +118,12 @@ class RulesBrain(Brain):
                 memory["selected"] = index
                 return uk.asks_availability(text) or bool(uk.parse_city(text))
         return False
+
+    @staticmethod
+    def _unoffered_brand(memory: dict[str, Any], text: str) -> bool:
+        """The caller names a brand none of the offered options has: that is a new search."""
+        brand = uk.parse_brand(text)
+        return brand is not None and all(option["brand"] != brand for option in memory["options"])
 
     @staticmethod
     def _operator_reason(memory: dict[str, Any]) -> str:
@@ -137,11 +162,13 @@ class RulesBrain(Brain):
         memory["options"] = items
         memory.pop("selected", None)
         await ctx.say(f"{('Є ' + season) if season else 'Є'} шини {size_text}.")
+        # Spoken, not read: the price per tire is said once, the rest is understood.
         offers = "; ".join(
-            f"{_upper_first(self._ordinal(i)) if i == 0 else self._ordinal(i)} — {item['brand']} {item['model']}, {uk.hryvnias(item['price_uah'])} за шину"
+            f"{self._ordinal(i)} — {item['brand']} {item['model']}, {uk.hryvnias(item['price_uah'])}"
+            + (" за шину" if i == 0 else "")
             for i, item in enumerate(items)
         )
-        await ctx.say(f"{offers}.")
+        await ctx.say(f"{_upper_first(offers)}.")
         memory["offered_availability"] = True
         await ctx.say("Перевірити наявність якоїсь із них?")
 
@@ -179,6 +206,7 @@ class RulesBrain(Brain):
         days = stock.get("delivery_days")
         if days is not None and not (city and local and stock.get("pickup_available")):
             await ctx.say(self._delivery_phrase(days, city))
+        memory["offered_availability"] = False  # a "так" now answers "Чим ще можу допомогти?"
         memory["offered_more"] = True
         await ctx.say("Чим ще можу допомогти?")
 

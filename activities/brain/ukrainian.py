@@ -92,9 +92,12 @@ class TireSize:
 
 
 _SIZE_RE = re.compile(
-    r"\b(1[3-9]5|2[0-9]5|3[0-3]5)\s*(?:/|\s|на)\s*([2-8][05])\s*(?:[rр]|ер|радіус|zr)?\s*(1[3-9]|2[0-2])\b"
+    r"\b(1[3-9]5|2[0-9]5|3[0-3]5)\s*(?:/|\s|на)\s*([2-8][05])\s*(?:[rр]|ер|радіус|zr|на)?\s*(1[3-9]|2[0-2])\b"
 )
 _RIM_RE = re.compile(r"\b(?:r|р|ер|радіус|на)\s*(1[3-9]|2[0-2])\b")
+_RIM_WORD = r"(?:(?:r|р|ер|радіус|на) )?"
+# "ні, не шістнадцять, а сімнадцять": the number after «а» is the one meant.
+_RIM_CORRECTION_RE = re.compile(rf"\bне {_RIM_WORD}(?:1[3-9]|2[0-2]) а {_RIM_WORD}(1[3-9]|2[0-2])\b")
 
 
 def parse_tire_size(text: str) -> TireSize | None:
@@ -111,15 +114,18 @@ def parse_rim(text: str) -> int | None:
     """Just the rim: "п'ятнадцятий радіус", "на шістнадцять", "R17"."""
     norm = normalise(text)
     for stem, rim in _RIM_ORDINALS.items():
-        if re.search(rf"\b{stem}(ий|ого|и|ому|і)\b", norm) and "радіус" in norm:
+        # An ordinal is a rim only with «радіус»/«диски» or after «на»: "на сімнадцятий".
+        found = re.search(rf"\b(на )?{stem}(?:ий|ого|и|ому|і|им)\b", norm)
+        if found and (found.group(1) or "радіус" in norm or "диск" in norm):
             return rim
-    match = _RIM_RE.search(words_to_digits(text).replace("r", "r "))
+    flat = re.sub(r"\b([rр])(\d{2})\b", r"\1 \2", words_to_digits(text))
+    match = _RIM_CORRECTION_RE.search(flat) or _RIM_RE.search(flat)
     return int(match.group(1)) if match else None
 
 
 SEASON_WORDS = {
-    "winter": ("зимов", "зима", "зиму", "липучк", "шип", "на зиму"),
-    "summer": ("літн", "літо", "на літо"),
+    "winter": ("зимов", "зимн", "зима", "зиму", "взимку", "липучк", "шип", "на зиму"),
+    "summer": ("літн", "літо", "влітку", "на літо"),
     "all_season": ("всесезон", "цілорічн"),
 }
 
@@ -146,7 +152,7 @@ BRANDS = {
     "Continental": ("continental", "континенталь", "континентал"),
     "Nokian": ("nokian", "нокіан", "нокіа"),
     "Bridgestone": ("bridgestone", "бріджстоун", "бриджстоун"),
-    "Goodyear": ("goodyear", "гудієр", "гудьір", "гудйір"),
+    "Goodyear": ("goodyear", "гудієр", "гудіер", "гудьір", "гудйір"),
     "Hankook": ("hankook", "ханкук", "хенкук"),
     "Pirelli": ("pirelli", "піреллі", "пірелі"),
     "Yokohama": ("yokohama", "йокогама", "йокохама"),
@@ -205,8 +211,15 @@ def parse_choice(text: str) -> int | None:
 
 
 def _has_any(text: str, stems: tuple[str, ...]) -> bool:
+    """Some word starts with one of the stems ("оператор" matches "оператора")."""
     norm = normalise(text)
     return any(re.search(rf"\b{re.escape(stem)}", norm) for stem in stems)
+
+
+def _has_word(text: str, words: tuple[str, ...]) -> bool:
+    """One of the words (or phrases) stands whole: "так" is not "також", "ні" is not "німецькі"."""
+    norm = normalise(text)
+    return any(re.search(rf"\b{re.escape(word)}\b", norm) for word in words)
 
 
 def wants_operator(text: str) -> bool:
@@ -214,21 +227,24 @@ def wants_operator(text: str) -> bool:
 
 
 def asks_availability(text: str) -> bool:
-    return _has_any(
-        text, ("наявн", "в наявності", "є на складі", "склад", "скільки є", "доставк", "коли можна", "є у", "є в")
-    )
+    """"Чи є в наявності?", "є на складі?", "а є у Львові?" (but not "є варіанти дешевше?")."""
+    if _has_any(text, ("наявн", "склад", "скільки є", "доставк", "коли можна", "забрат")):
+        return True
+    return _has_word(text, ("є",)) and parse_city(text) is not None
 
 
 def says_goodbye(text: str) -> bool:
-    return _has_any(text, ("до побачення", "бувайте", "на все добре", "це все", "більше нічого", "дякую все"))
+    return _has_any(
+        text, ("до побачення", "бувайте", "на все добре", "це все", "більше нічого", "дякую все", "все дякую")
+    )
 
 
 def says_no(text: str) -> bool:
-    return _has_any(text, ("ні", "не треба", "не потрібно", "нічого"))
+    return _has_word(text, ("ні", "не треба", "не потрібно", "нічого"))
 
 
 def says_yes(text: str) -> bool:
-    return _has_any(text, ("так", "так,", "давайте", "добре", "звісно", "ага", "угу", "підтверджую"))
+    return _has_word(text, ("так", "давайте", "добре", "звісно", "звичайно", "ага", "угу", "підтверджую"))
 
 
 def hryvnias(amount: int) -> str:
