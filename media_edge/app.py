@@ -64,7 +64,7 @@ async def start_edge(settings: Settings) -> RunningEdge:
     tts = make_tts(settings)
     await tts.warm_up()
     phrases = PhraseCache(tts, PHRASES)
-    await phrases.load()
+    await phrases.load(rates=(8000, 16000))  # no resampling on the first call at either rate
     temporal = await connect(settings.temporal_address, settings.temporal_namespace)
     ctx = EdgeContext(settings=settings, temporal=temporal, registry=registry, tts=tts, phrases=phrases, stt=stt)
 

@@ -108,3 +108,21 @@ async def test_unregistered_call_is_still_answered(system, voice) -> None:
         await leg.hangup()
     finally:
         await leg.close()
+
+
+async def test_slow_store_gets_a_filler_phrase_not_silence(temporal_server, temporal_client, database_url, voice) -> None:
+    """A search that takes 1.8 s: the caller hears 'Хвилинку, перевіряю.' before the answer."""
+    from callcenter.devstack.inprocess import running_system
+    from media_edge import metrics
+
+    async with running_system(
+        temporal_client, temporal_server.address, database_url, store_faults={"latency_ms": 1800}
+    ) as slow:
+        fillers_before = metrics.FILLERS._value.get()
+        report = await run_call(slow.settings, CallScript.load("winter_tires"), voice=voice, out=None)
+    assert report.problems == []
+    first_turn = report.turns[0]
+    end_silence = slow.settings.end_of_turn_silence_ms
+    # The filler starts about 1.2 s after the turn ended, well before the 1.8 s store answer.
+    assert first_turn.latency_ms is not None and first_turn.latency_ms < end_silence + 1700
+    assert metrics.FILLERS._value.get() > fillers_before

@@ -61,11 +61,16 @@ class System:
 
 @asynccontextmanager
 async def running_system(
-    client: Client, temporal_address: str, database_url: str, **settings_overrides: Any
+    client: Client,
+    temporal_address: str,
+    database_url: str,
+    *,
+    store_faults: dict[str, Any] | None = None,
+    **settings_overrides: Any,
 ) -> AsyncIterator[System]:
     """Store, worker and edge wired together, with queues of their own (tests run side by side)."""
     suffix = uuid.uuid4().hex[:8]
-    async with running_store(database_url) as store_url:
+    async with running_store(database_url, **(store_faults or {})) as store_url:
         base = Settings(
             temporal_address=temporal_address,
             calls_task_queue=f"calls-{suffix}",

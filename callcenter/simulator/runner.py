@@ -29,7 +29,7 @@ from temporal.client import connect, workflow_ui_url
 from workflows.models import CallSnapshot, Role
 
 AGENT_QUIET_MS = 900  # the agent has finished its reply after this much silence
-REPLY_TIMEOUT_S = 30.0
+REPLY_TIMEOUT_S = 60.0  # a reply listing three tires lasts up to ~25 s in espeak's voice
 SPEECH_FLOOR = 300  # |sample| below this is the synthetic voice's trailing silence
 
 

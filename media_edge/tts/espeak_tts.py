@@ -54,9 +54,12 @@ init_ms: float | None = None  # measured once, for start-up logs and benchmarks
 _WS = re.compile(r"\s+")
 
 
+_SIZE_SLASH = re.compile(r"(\d)/(\d)")
+
+
 def normalize_text(text: str) -> str:
-    """Light clean-up only: espeak reads numbers and punctuation itself."""
-    return _WS.sub(" ", text).strip()
+    """Light clean-up: espeak reads numbers itself, but says "205/55" with a spoken slash."""
+    return _SIZE_SLASH.sub(r"\1 \2", _WS.sub(" ", text)).strip()
 
 
 def _ensure_initialized() -> ctypes.CDLL:
