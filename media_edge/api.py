@@ -42,8 +42,9 @@ def create_edge_api(
     app = FastAPI(title="media edge", version="0.1.0")
 
     def require_ops_token(authorization: Annotated[str | None, Header()] = None) -> None:
-        token = settings.ops_token.get_secret_value() if settings.ops_token else None
-        if token is None:
+        # An empty token (CALLCENTER_OPS_TOKEN="") disables ops endpoints like an unset one.
+        token = settings.ops_token.get_secret_value() if settings.ops_token else ""
+        if not token:
             raise HTTPException(status_code=403, detail="ops endpoints are disabled: set CALLCENTER_OPS_TOKEN")
         if not authorization or not secrets.compare_digest(authorization, f"Bearer {token}"):
             raise HTTPException(status_code=401, detail="missing or wrong bearer token")

@@ -113,6 +113,16 @@ async def test_ops_view_with_a_token() -> None:
         await server.stop()
 
 
+async def test_an_empty_token_keeps_ops_views_closed() -> None:
+    server = BackgroundServer(create_edge_api(Settings(ops_token=""), CallRegistry()), "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=5) as client:
+            assert (await client.get("/calls", headers={"Authorization": "Bearer "})).status_code == 403
+    finally:
+        await server.stop()
+
+
 async def test_sim_utterance_is_queued_for_the_simulated_recognizer(edge: httpx.AsyncClient, system) -> None:
     call_id = str(uuid.uuid4())
     stt = system.edge.ctx.stt
