@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 
 import asyncpg
 from temporalio.worker import Worker
@@ -16,6 +15,7 @@ from activities.call_records import MIGRATIONS, CallRecordActivities
 from callcenter.health import serve_health
 from callcenter.migrations import apply_migrations
 from callcenter.settings import Settings
+from callcenter.signals import stop_event_on_signals
 from temporal.client import connect
 from workflows.call_workflow import CallWorkflow
 
@@ -47,10 +47,6 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 
 def main(settings: Settings) -> None:
     async def _main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await run_worker(settings, stop)
+        await run_worker(settings, stop_event_on_signals())
 
     asyncio.run(_main())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from dataclasses import dataclass
 
 from temporalio.worker import Worker
@@ -13,6 +12,7 @@ from activities.agent_step import AgentStepActivities
 from activities.store_client import StoreClient
 from callcenter.http_server import BackgroundServer
 from callcenter.settings import Settings
+from callcenter.signals import stop_event_on_signals
 from media_edge import metrics
 from media_edge.api import create_edge_api
 from media_edge.audiosocket.server import AudioSocketConnection, serve_audiosocket
@@ -88,10 +88,7 @@ async def start_edge(settings: Settings) -> RunningEdge:
 
 def main(settings: Settings) -> None:
     async def _main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_event_on_signals()
         edge = await start_edge(settings)
         await stop.wait()
         await edge.stop()

@@ -139,32 +139,21 @@ class TemporalDevServer:
     async def wait_ready(self, timeout: float = 60.0) -> None:
         """Poll until the frontend answers a gRPC health check and the namespace exists."""
         assert self._process is not None, "spawn() first"
-        deadline = time.monotonic() + timeout
-        last_error: BaseException | None = None
-        while True:
-            if not self._process.is_running():
-                raise TemporalStartError(
-                    f"temporal dev server exited with code {self._process.returncode} "
-                    f"while starting; log {self.log_path}:\n{self._process.log_tail()}"
-                )
-            try:
-                client = await asyncio.wait_for(
-                    Client.connect(self.address, namespace=self.namespace), timeout=5
-                )
-                if await client.service_client.check_health():
-                    await client.workflow_service.describe_namespace(
-                        DescribeNamespaceRequest(namespace=self.namespace)
-                    )
-                    break
-            except Exception as exc:  # noqa: BLE001 - not up yet
-                last_error = exc
-            if time.monotonic() > deadline:
-                raise TemporalStartError(
-                    f"temporal dev server not healthy at {self.address} after {timeout:.0f} s "
-                    f"(last error: {last_error!r}); log {self.log_path}:\n"
-                    f"{self._process.log_tail()}"
-                )
-            await asyncio.sleep(0.1)
+
+        async def healthy() -> bool:
+            client = await asyncio.wait_for(Client.connect(self.address, namespace=self.namespace), timeout=5)
+            if not await client.service_client.check_health():
+                return False
+            await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=self.namespace))
+            return True
+
+        await self._process.wait_ready(
+            healthy,
+            describe=f"temporal dev server not healthy at {self.address}",
+            timeout=timeout,
+            interval=0.1,
+            error=TemporalStartError,
+        )
         self.ready_after_s = time.monotonic() - self._spawned_at
 
     async def start(self, timeout: float = 60.0) -> None:

@@ -144,10 +144,8 @@ class RulesBrain(Brain):
         for key in ("season", "brand", "studded"):
             if memory.get(key) is not None:
                 args[key] = memory[key]
-        try:
-            found = await ctx.tools.call("search_tires", args)
-        except ToolError:
-            await ctx.say(SORRY_STORE)
+        found = await self._read(ctx, "search_tires", args)
+        if found is None:
             return
         size_text = f"{size['width']}/{size['profile']} R{size['rim']}"
         season = SEASON_ADJECTIVE.get(memory.get("season", ""), "")
@@ -172,6 +170,15 @@ class RulesBrain(Brain):
         memory["offered_availability"] = True
         await ctx.say("Перевірити наявність якоїсь із них?")
 
+    @staticmethod
+    async def _read(ctx: StepContext, tool: str, args: dict[str, Any]) -> Any | None:
+        """A read tool's result, or None after apologising when the store could not answer."""
+        try:
+            return await ctx.tools.call(tool, args)
+        except ToolError:
+            await ctx.say(SORRY_STORE)
+            return None
+
     async def _availability(self, ctx: StepContext) -> None:
         memory = ctx.memory
         ctx.scenarios.add(Scenario.AVAILABILITY)
@@ -180,10 +187,8 @@ class RulesBrain(Brain):
         args = {"sku": option["sku"]}
         if memory.get("city"):
             args["city"] = memory["city"]
-        try:
-            stock = await ctx.tools.call("check_availability", args)
-        except ToolError:
-            await ctx.say(SORRY_STORE)
+        stock = await self._read(ctx, "check_availability", args)
+        if stock is None:
             return
         name = f"{option['brand']} {option['model']}"
         if not stock["in_stock"]:

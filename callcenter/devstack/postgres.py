@@ -244,29 +244,21 @@ class EmbeddedPostgres:
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         assert self._process is not None, "spawn() first"
-        deadline = time.monotonic() + timeout
-        last_error: BaseException | None = None
-        while True:
-            if not self._process.is_running():
-                raise PostgresStartError(
-                    f"postgres exited with code {self._process.returncode} while starting; "
-                    f"log {self.log_path}:\n{self._process.log_tail()}"
-                )
+
+        async def answers_sql() -> bool:
+            conn = await asyncpg.connect(self.url(), timeout=2)
             try:
-                conn = await asyncpg.connect(self.url(), timeout=2)
-                try:
-                    await conn.fetchval("SELECT 1")
-                finally:
-                    await conn.close()
-                break
-            except Exception as exc:  # noqa: BLE001 - not up yet
-                last_error = exc
-            if time.monotonic() > deadline:
-                raise PostgresStartError(
-                    f"postgres not ready on {self.host}:{self.port} after {timeout:.0f} s "
-                    f"(last error: {last_error!r}); log {self.log_path}:\n{self._process.log_tail()}"
-                )
-            await asyncio.sleep(0.05)
+                return await conn.fetchval("SELECT 1") == 1
+            finally:
+                await conn.close()
+
+        await self._process.wait_ready(
+            answers_sql,
+            describe=f"postgres not ready on {self.host}:{self.port}",
+            timeout=timeout,
+            interval=0.05,
+            error=PostgresStartError,
+        )
         self.ready_after_s = time.monotonic() - self._spawned_at
 
     async def start(self, timeout: float = 30.0) -> None:

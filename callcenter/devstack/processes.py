@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 
@@ -120,6 +120,40 @@ class ManagedProcess:
 
     def is_running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    async def wait_ready(
+        self,
+        probe: Callable[[], Awaitable[bool]],
+        *,
+        describe: str,
+        timeout: float,
+        interval: float,
+        error: type[Exception],
+    ) -> None:
+        """Poll ``probe`` until it says ready; fail at once if the process dies, clearly on timeout.
+
+        ``describe`` names what was not ready ("postgres not ready on host:port"); the error
+        carries the process's log tail, which is where the reason usually is.
+        """
+        deadline = time.monotonic() + timeout
+        last_error: BaseException | None = None
+        while True:
+            if not self.is_running():
+                raise error(
+                    f"{self.name} exited with code {self.returncode} while starting; "
+                    f"log {self.log_path}:\n{self.log_tail()}"
+                )
+            try:
+                if await probe():
+                    return
+            except Exception as exc:  # noqa: BLE001 - not up yet
+                last_error = exc
+            if time.monotonic() > deadline:
+                raise error(
+                    f"{describe} after {timeout:.0f} s (last error: {last_error!r}); "
+                    f"log {self.log_path}:\n{self.log_tail()}"
+                )
+            await asyncio.sleep(interval)
 
     def start(self) -> None:
         if self.is_running():
