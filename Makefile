@@ -42,4 +42,4 @@ call: bootstrap
 	$(VENV)/bin/callcenter call $(SCRIPT) $(ARGS)
 
 bench: bootstrap
-	$(VENV)/bin/callcenter bench turns --output docs/performance-latest.md $(ARGS)
+	$(VENV)/bin/callcenter bench turns --output docs/performance.md $(ARGS)

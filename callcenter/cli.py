@@ -70,7 +70,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from bench.turns import run_turns_bench
 
     concurrency = [int(n) for n in args.calls.split(",")]
-    return run_turns_bench(get_settings(), concurrency=concurrency, turns=args.turns, output=args.output)
+    return run_turns_bench(
+        get_settings(), concurrency=concurrency, turns=args.turns, output=args.output, as_json=args.json
+    )
 
 
 def _cmd_temporal_setup(args: argparse.Namespace) -> int:
@@ -113,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     turns = bench_sub.add_parser("turns", help="our overhead per turn: end of caller turn → first agent audio")
     turns.add_argument("--calls", default="1,20", help="concurrency levels, comma separated")
     turns.add_argument("--turns", type=int, default=20, help="turns per call")
-    turns.add_argument("--output", type=Path, help="write the results table (markdown) here")
+    turns.add_argument("--output", type=Path, help="update the results section of this markdown file")
+    turns.add_argument("--json", action="store_true", help="also print one JSON line per concurrency level")
     turns.set_defaults(func=_cmd_bench)
 
     sub.add_parser("temporal-setup", help="print the commands that register search attributes on a cluster").set_defaults(
