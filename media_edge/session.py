@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import aclosing
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class CallSession:
         self._started = asyncio.Event()
         self._ending: str | None = None
         self._speak_lock = asyncio.Lock()
+        self._interrupted = False  # the caller talked over the reply: drop the rest of it
         self.rate = 8000
 
     @property
@@ -179,7 +181,9 @@ class CallSession:
         if isinstance(ev, SpeechStarted):
             self._stt.speech_started(ev.at)
             if self.conn.is_playing:
-                # Barge-in: the caller talks over the agent, so the agent stops at once.
+                # Barge-in: the caller talks over the agent, so the agent stops at once,
+                # and sentences of this reply still being produced are not spoken either.
+                self._interrupted = True
                 dropped_ms = self.conn.clear_audio()
                 metrics.BARGE_INS.inc()
                 log.info("call %s: barge-in, %d ms of reply dropped", self.call_id, dropped_ms)
@@ -195,6 +199,7 @@ class CallSession:
             if result is None or not result.text.strip():
                 continue
             self._turn_id += 1
+            self._interrupted = False
             self._timing = TurnTiming(
                 self.call_id, self._turn_id, ended.speech_end_at, ended.detected_at, time.monotonic()
             )
@@ -273,6 +278,8 @@ class CallSession:
 
     async def speak(self, text: str) -> None:
         """SpeechSink: synthesise and queue for paced playout (cached phrases play at once)."""
+        if self._interrupted:
+            return
         if self._timing is not None and self._timing.first_text_at is None:
             self._timing.first_text_at = time.monotonic()
         for key, phrase in self.ctx.phrases.phrases.items():
@@ -283,11 +290,15 @@ class CallSession:
             resampler = StreamResampler(self.ctx.tts.sample_rate, self.rate)
             started = time.perf_counter()
             first = True
-            async for chunk in self.ctx.tts.synthesize(text):
-                if first:
-                    metrics.TTS_FIRST_AUDIO.observe(time.perf_counter() - started)
-                    first = False
-                self._play(resampler.process(chunk))
+            # aclosing: a barge-in mid-sentence stops the synthesis at once, not at its end.
+            async with aclosing(self.ctx.tts.synthesize(text)) as chunks:
+                async for chunk in chunks:
+                    if self._interrupted:
+                        break
+                    if first:
+                        metrics.TTS_FIRST_AUDIO.observe(time.perf_counter() - started)
+                        first = False
+                    self._play(resampler.process(chunk))
             self._play(resampler.flush())
 
     def _play(self, pcm: bytes) -> None:

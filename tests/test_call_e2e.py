@@ -7,6 +7,7 @@ real PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -126,3 +127,35 @@ async def test_slow_store_gets_a_filler_phrase_not_silence(temporal_server, temp
     # The filler starts about 1.2 s after the turn ended, well before the 1.8 s store answer.
     assert first_turn.latency_ms is not None and first_turn.latency_ms < end_silence + 1700
     assert metrics.FILLERS._value.get() > fillers_before
+
+
+async def test_caller_speaking_over_the_agent_stops_its_reply(system, voice) -> None:
+    """Barge-in: the agent's long offer stops soon after the caller starts talking over it."""
+    import time
+
+    settings = system.settings
+    call_id = str(uuid.uuid4())
+    async with httpx.AsyncClient(base_url=settings.edge_url) as edge:
+        leg = await AsteriskLeg(settings.edge_host, settings.audiosocket_port, call_id=call_id).connect()
+        try:
+            await leg.wait_agent_quiet(500, timeout=15, after=0.0)  # the greeting
+            ask = "Потрібні зимові шини двісті п'ять п'ятдесят п'ять ер шістнадцять."
+            await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": ask})
+            asked = await leg.send_audio(await voice.say(ask, leg.rate))
+            reply_started = await leg.wait_for_agent_audio(after=asked, timeout=10)
+            await asyncio.sleep(1.0)  # the offer of three tires is now playing (it lasts ~20 s)
+
+            interrupt = "А перша є в наявності у Києві?"
+            await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": interrupt})
+            barge_audio = await voice.say(interrupt, leg.rate)
+            started_talking = time.monotonic()
+            talked_until = await leg.send_audio(barge_audio)
+            answer = await leg.wait_for_agent_audio(after=talked_until, timeout=10)
+        finally:
+            await leg.hangup()
+            await leg.close()
+
+    over_caller = [f for f in leg.received if started_talking + 0.3 < f.t < talked_until and not f.silent]
+    assert reply_started < started_talking
+    assert over_caller == [], "the agent kept talking more than 300 ms into the caller's speech"
+    assert answer - talked_until < 2.0, "the interrupting question is answered"
