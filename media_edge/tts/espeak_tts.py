@@ -89,7 +89,7 @@ def _ensure_initialized() -> ctypes.CDLL:
     _native_rate = rate
     _lib = lib
     init_ms = (time.perf_counter() - t0) * 1000.0
-    log.info("espeak-ng initialised: native %d Hz in %.1f ms", rate, init_ms)
+    log.debug("espeak-ng initialised: native %d Hz in %.1f ms", rate, init_ms)
     return lib
 
 
