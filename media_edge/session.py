@@ -132,6 +132,8 @@ class CallSession:
                 if isinstance(event, AudioIn):
                     self._on_audio(event)
                 elif isinstance(event, DtmfIn):
+                    # Keys are received and counted; DTMF entry (order numbers, "press 1") comes next.
+                    metrics.DTMF.inc()
                     log.info("call %s: DTMF %s", self.call_id, event.digit)
                 elif isinstance(event, HangupIn):
                     break

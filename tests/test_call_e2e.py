@@ -159,3 +159,20 @@ async def test_caller_speaking_over_the_agent_stops_its_reply(system, voice) -> 
     assert reply_started < started_talking
     assert over_caller == [], "the agent kept talking more than 300 ms into the caller's speech"
     assert answer - talked_until < 2.0, "the interrupting question is answered"
+
+
+async def test_keys_pressed_mid_call_reach_the_edge_and_the_call_goes_on(system, voice) -> None:
+    from media_edge import metrics
+
+    script = CallScript.model_validate(
+        {
+            "name": "DTMF mid-call",
+            "lines": [{"dtmf": "12#"}, "Дякую, до побачення."],
+            "expect": {"tools": ["end_call"], "outcome": "completed", "hangup_by": "agent"},
+        }
+    )
+    before = metrics.DTMF._value.get()
+    report = await run_call(system.settings, script, rate=8000, voice=voice, out=None)
+    assert report.problems == []
+    assert metrics.DTMF._value.get() - before == 3
+    assert [t.turn for t in report.turns] == [1], "keys are not a spoken turn"

@@ -98,6 +98,8 @@ class Printer:
             return f"   Агент:  {d['text']}"
         if kind == "caller":
             return f"   Клієнт: {d['text']}"
+        if kind == "dtmf":
+            return f"   Клієнт: ☏ натискає {d['digits']}"
         if kind == "latency":
             return f"           ⏱ end of speech → first agent audio: {d['ms']:.0f} ms"
         if kind == "hangup":
@@ -144,11 +146,17 @@ async def run_call(
             await leg.wait_for_agent_audio(after=0.0, timeout=REPLY_TIMEOUT_S)
             await leg.wait_agent_quiet(AGENT_QUIET_MS, timeout=REPLY_TIMEOUT_S, after=0.0)
             printer.event("agent", turn=0, text=await _agent_text(handle, 0))
-            for number, line in enumerate(script.lines, start=1):
+            number = 0  # the caller's spoken turns, as the edge and the workflow count them
+            for index, line in enumerate(script.lines, start=1):
                 if leg.remote_closed.is_set():
-                    report.problems.append(f"the edge ended the call before line {number}")
+                    report.problems.append(f"the edge ended the call before line {index}")
                     break
                 await asyncio.sleep(line.pause_ms / 1000)
+                if line.dtmf:
+                    await _press(leg, line.dtmf)
+                    printer.event("dtmf", line=index, digits=line.dtmf)
+                    continue
+                number += 1
                 audio = await voice.say(line.say, rate)
                 await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": line.say})
                 printer.event("caller", turn=number, text=line.say)
@@ -184,6 +192,13 @@ async def run_call(
         latencies_ms=[round(t.latency_ms, 1) for t in report.turns if t.latency_ms is not None],
     )
     return report
+
+
+async def _press(leg: AsteriskLeg, digits: str) -> None:
+    """Keys as Asterisk reports them: one DTMF frame per key, a little apart."""
+    for digit in digits:
+        leg.send_dtmf(digit)
+        await asyncio.sleep(0.15)
 
 
 async def _agent_text(handle: Any, turn_id: int) -> str:

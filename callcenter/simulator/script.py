@@ -6,6 +6,7 @@
       - Доброго дня, мені потрібні зимові шини двісті п'ять п'ятдесят п'ять ер шістнадцять
       - say: А перша є в наявності у Львові?
         pause_ms: 300
+      - dtmf: "1"
     expect:
       tools: [search_tires, check_availability]
       outcome: completed
@@ -18,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from workflows.models import CallOutcome, CallSnapshot, Role, Scenario
 
@@ -26,8 +27,17 @@ SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 
 
 class CallerLine(BaseModel):
-    say: str
+    """What the caller does next: say words, or press keys (DTMF), after a pause."""
+
+    say: str = ""
+    dtmf: str = Field(default="", pattern=r"^[0-9*#A-D]*$", description="Keys to press, e.g. '1' or '12345#'")
     pause_ms: int = Field(default=400, ge=0, description="Silence before speaking, after the agent finished")
+
+    @model_validator(mode="after")
+    def _one_action(self) -> CallerLine:
+        if bool(self.say.strip()) == bool(self.dtmf):
+            raise ValueError("a caller line either says words or presses keys (dtmf), not both or neither")
+        return self
 
 
 class Expectations(BaseModel):
