@@ -34,7 +34,7 @@ from workflows.starter import end_call, new_call_start, send_turn, start_call
 log = logging.getLogger("media_edge.session")
 
 FIRST_AUDIO_WAIT_S = 0.5  # the call's rate is known from its first audio frame
-UPDATE_TIMEOUT_S = 25.0
+UPDATE_TIMEOUT_S = 12.0  # beyond the agent step's own 10 s limit: then the caller gets an apology and an operator
 FILLER_AFTER_S = 1.2  # a turn silent this long gets "Хвилинку, перевіряю."
 
 

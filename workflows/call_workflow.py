@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 # A live caller waits on this step: it must fail fast so the caller hears an apology instead.
-AGENT_STEP_START_TO_CLOSE = timedelta(seconds=20)
+AGENT_STEP_START_TO_CLOSE = timedelta(seconds=10)
 AGENT_STEP_SCHEDULE_TO_START = timedelta(seconds=5)
 # A text already streamed to the caller must not be spoken twice: no automatic retry.
 AGENT_STEP_RETRY = RetryPolicy(maximum_attempts=1)
@@ -234,12 +234,15 @@ class CallWorkflow:
             self._history.append(Message(role=role, text=text, tool_calls=tool_calls or []))
 
     def _finish(self) -> None:
+        """Settle the outcome once the call is over (a transfer or goodbye already set it)."""
         assert self._hangup is not None
         if self._outcome == CallOutcome.IN_PROGRESS:
-            answered = any(e.role == Role.CALLER for e in self._transcript)
-            self._outcome = CallOutcome.COMPLETED if answered else CallOutcome.ABANDONED
-            if self._hangup.reason in ("error", "timeout"):
-                self._outcome = CallOutcome.FAILED if self._hangup.reason == "error" else self._outcome
+            if self._hangup.reason == "error":
+                self._outcome = CallOutcome.FAILED
+            elif any(e.role == Role.CALLER for e in self._transcript):
+                self._outcome = CallOutcome.COMPLETED
+            else:
+                self._outcome = CallOutcome.ABANDONED
         self._upsert_outcome()
         self._show_details()
 

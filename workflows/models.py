@@ -30,8 +30,8 @@ class CallOutcome(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"  # the agent or the caller ended the call normally
     TRANSFERRED = "transferred"
-    ABANDONED = "abandoned"  # the caller hung up mid-conversation
-    FAILED = "failed"
+    ABANDONED = "abandoned"  # the caller hung up before saying anything
+    FAILED = "failed"  # the edge lost the call to an error before it ended normally
 
 
 class Scenario(StrEnum):
