@@ -11,6 +11,7 @@ import logging
 from contextlib import aclosing
 import time
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -35,7 +36,24 @@ log = logging.getLogger("media_edge.session")
 
 FIRST_AUDIO_WAIT_S = 0.5  # the call's rate is known from its first audio frame
 UPDATE_TIMEOUT_S = 12.0  # beyond the agent step's own 10 s limit: then the caller gets an apology and an operator
+START_TIMEOUT_S = 4.0  # the greeting plays meanwhile; then an apology and an operator
+SIGNAL_TIMEOUT_S = 5.0
 FILLER_AFTER_S = 1.2  # a turn silent this long gets "Хвилинку, перевіряю."
+
+
+async def _within[T](seconds: float, call: Awaitable[T]) -> T:
+    """Await a Temporal call for at most `seconds`, without waiting for its cancellation.
+
+    asyncio.wait_for would also wait for the cancelled RPC to unwind, which a pending update
+    does not do promptly: the caller would sit in silence exactly when we meant to stop waiting.
+    """
+    task = asyncio.ensure_future(call)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # nothing left unretrieved
+        raise TimeoutError(f"no answer within {seconds:.0f} s")
+    return task.result()
 
 
 @dataclass
@@ -160,10 +178,11 @@ class CallSession:
             channel=self.registration.channel,
         )
         try:
-            await start_call(self.ctx.temporal, start)
+            # Bounded: with no worker up the update would wait forever while the caller talks.
+            await _within(START_TIMEOUT_S, start_call(self.ctx.temporal, start))
             self._started.set()
-        except (RPCError, WorkflowUpdateFailedError) as err:
-            log.error("call %s: could not start its workflow: %s", self.call_id, err)
+        except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
+            log.error("call %s: could not start its workflow: %s", self.call_id, err or "timed out")
             metrics.DEGRADED.labels(cause="temporal").inc()
             await self._degrade()
 
@@ -215,7 +234,7 @@ class CallSession:
             started = time.perf_counter()
             filler = asyncio.create_task(self._filler_if_slow(self._timing))
             try:
-                outcome = await asyncio.wait_for(send_turn(self._workflow, turn), UPDATE_TIMEOUT_S)
+                outcome = await _within(UPDATE_TIMEOUT_S, send_turn(self._workflow, turn))
             except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
                 log.error("call %s: turn %d failed: %s", self.call_id, self._turn_id, err)
                 metrics.DEGRADED.labels(cause="workflow").inc()
@@ -269,12 +288,11 @@ class CallSession:
         await self.conn.hangup()
 
     async def _signal_hangup(self, reason: str) -> None:
-        if not self._started.is_set():
-            return
+        """Always tell the workflow, even if its start timed out: a Signal waits for a worker."""
         try:
-            await end_call(self._workflow, reason)
-        except RPCError as err:
-            log.error("call %s: hangup signal failed: %s", self.call_id, err)
+            await _within(SIGNAL_TIMEOUT_S, end_call(self._workflow, reason))
+        except (RPCError, TimeoutError) as err:
+            log.error("call %s: hangup signal failed: %s", self.call_id, err or "timed out")
 
     # --- agent audio ------------------------------------------------------------------
 

@@ -176,3 +176,31 @@ async def test_keys_pressed_mid_call_reach_the_edge_and_the_call_goes_on(system,
     assert report.problems == []
     assert metrics.DTMF._value.get() - before == 3
     assert [t.turn for t in report.turns] == [1], "keys are not a spoken turn"
+
+
+async def test_no_worker_means_an_apology_and_an_operator_not_silence(temporal_server, voice) -> None:
+    """The calls worker is down: the caller hears the greeting, then an apology, and is transferred."""
+    from media_edge.app import start_edge
+    from callcenter.settings import Settings
+
+    settings = Settings(
+        temporal_address=temporal_server.address,
+        calls_task_queue=f"nobody-home-{uuid.uuid4().hex[:6]}",
+        edge_id=f"lonely-{uuid.uuid4().hex[:6]}",
+        edge_http_port=0,
+        audiosocket_port=0,
+    )
+    edge = await start_edge(settings)
+    try:
+        leg = await AsteriskLeg(settings.edge_host, edge.audiosocket_port).connect()
+        try:
+            await asyncio.wait_for(leg.remote_closed.wait(), 30)
+        finally:
+            await leg.close()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{edge.http_port}") as api:
+            disposition = (await api.get(f"/calls/{leg.call_id}/disposition")).json()
+    finally:
+        await edge.stop()
+    greeting_and_apology_s = sum(1 for f in leg.received if not f.silent) * 0.02
+    assert disposition["action"] == "transfer" and "технічна помилка" in disposition["caller_name"]
+    assert greeting_and_apology_s > 7.0, "greeting, then apology and transfer notice were played"

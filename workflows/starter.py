@@ -5,6 +5,7 @@ Used by the edge (audio calls) and by text chat, so both drive the very same wor
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
@@ -54,9 +55,16 @@ async def start_call(client: Client, start: CallStart) -> TurnResult:
         static_summary=f"Дзвінок {mask_phone(start.caller_number) or 'з прихованого номера'}",
         static_details=f"edge {start.edge_id}, dialled {start.dialled_number or '?'}, channel {start.channel or '?'}",
     )
-    return await client.execute_update_with_start_workflow(
-        CallWorkflow.greet, start_workflow_operation=operation, id=f"{start.call_id}-greet"
-    )
+    try:
+        return await client.execute_update_with_start_workflow(
+            CallWorkflow.greet, start_workflow_operation=operation, id=f"{start.call_id}-greet"
+        )
+    except BaseException:
+        # The SDK fails the operation's handle future when the call fails or is cancelled;
+        # claim it, or it is reported as "exception never retrieved" in the edge's log.
+        claim = asyncio.ensure_future(operation.workflow_handle())
+        claim.add_done_callback(lambda t: t.cancelled() or t.exception())
+        raise
 
 
 async def send_turn(handle: WorkflowHandle, turn: CallerTurn) -> TurnResult:
