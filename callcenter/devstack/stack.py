@@ -17,33 +17,33 @@ For the CLI::
 
 ``on_ready(info: StackInfo)`` may be sync or async; with ``once=True`` its int result (None = 0)
 is the exit code, otherwise the stack keeps running until Ctrl-C.
+
+The settings → environment of the child processes live in ``callcenter.devstack.environment``,
+the terminal display in ``callcenter.devstack.progress``, health waiting and ``ComponentFailed``
+in ``callcenter.devstack.health``; the names other code imports from here are re-exported.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import os
-import shutil
 import signal
 import sys
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import httpx
-from pydantic import SecretStr
 from rich.console import Console
-from rich.markup import escape
 
 from callcenter.devstack import lock as stack_lock
+from callcenter.devstack.environment import _child_environ, find_callcenter_command, settings_env
+from callcenter.devstack.health import ComponentFailed, wait_http_ok
 from callcenter.devstack.lock import StackAlreadyRunning, StackLock
-from callcenter.devstack.postgres import EmbeddedPostgres, PostgresStartError, create_database
+from callcenter.devstack.postgres import EmbeddedPostgres, PostgresStartError
 from callcenter.devstack.processes import (
     ManagedProcess,
     PortInUseError,
@@ -51,6 +51,7 @@ from callcenter.devstack.processes import (
     free_port,
     tail,
 )
+from callcenter.devstack.progress import Progress, _short
 from callcenter.settings import Settings
 from temporal.devserver import TemporalDevServer, TemporalStartError
 from temporal.search_attributes import ensure_registered
@@ -67,15 +68,6 @@ __all__ = [
     "start_temporal",
     "stop_stack",
 ]
-
-
-class ComponentFailed(RuntimeError):
-    def __init__(self, name: str, reason: str, log_path: Path | None, log_tail: str = "") -> None:
-        super().__init__(f"{name}: {reason}")
-        self.name = name
-        self.reason = reason
-        self.log_path = log_path
-        self.log_tail = log_tail
 
 
 @dataclass(frozen=True)
@@ -152,120 +144,9 @@ async def start_postgres(
     return pg
 
 
-def find_callcenter_command() -> list[str]:
-    """The ``callcenter`` console script of this venv (next to sys.executable)."""
-    here = Path(sys.executable).parent / "callcenter"
-    if here.exists():
-        return [str(here)]
-    found = shutil.which("callcenter")
-    if found:
-        return [found]
-    return [sys.executable, "-c", "from callcenter.cli import main; main()"]
-
-
-def settings_env(settings: Settings, *, database_url: str | None = None) -> dict[str, str]:
-    """The settings as environment variables (CALLCENTER_*, DATABASE_URL) for child processes."""
-    env: dict[str, str] = {}
-    for name, fld in type(settings).model_fields.items():
-        alias = fld.validation_alias if isinstance(fld.validation_alias, str) else None
-        key = alias or f"CALLCENTER_{name.upper()}"
-        value = getattr(settings, name)
-        if value is None:
-            env[key] = ""  # marker: remove from the inherited environment
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        elif isinstance(value, Path):
-            value = str(value.absolute())
-        elif isinstance(value, Enum):
-            value = value.value
-        elif isinstance(value, bool):
-            value = "true" if value else "false"
-        elif isinstance(value, (list, dict, tuple)):
-            value = json.dumps(value)
-        env[key] = str(value)
-    if database_url is not None:
-        env["DATABASE_URL"] = database_url
-    return env
-
-
-def _child_environ(overrides: Mapping[str, str]) -> dict[str, str]:
-    env = dict(os.environ)
-    for key, value in overrides.items():
-        if value == "":
-            env.pop(key, None)
-        else:
-            env[key] = value
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 def _split_address(address: str) -> tuple[str, int]:
     host, _, port = address.rpartition(":")
     return (host or "127.0.0.1").strip("[]"), int(port)
-
-
-def _short(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-# --- progress display ----------------------------------------------------------------------
-
-
-class Progress:
-    """One line per component; a spinner on a terminal, plain lines otherwise (CI, pipes)."""
-
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(soft_wrap=True, highlight=False)
-        self.tty = self.console.is_terminal
-        self._status: Any = None
-
-    def _print(self, text: str) -> None:
-        self.console.print(text, soft_wrap=True, highlight=False)
-
-    def info(self, text: str) -> None:
-        self._print(escape(text))
-
-    def starting(self, name: str, detail: str = "") -> None:
-        msg = f"{name}: starting… {detail}".rstrip()
-        if self.tty:
-            self._status = self.console.status(escape(msg))
-            self._status.start()
-        else:
-            self._print(escape(msg))
-
-    def _end_status(self) -> None:
-        if self._status is not None:
-            self._status.stop()
-            self._status = None
-
-    def ready(self, name: str, seconds: float, detail: str) -> None:
-        self._end_status()
-        if self.tty:
-            self._print(f"[green]✓[/] [bold]{escape(name):<9}[/] ready in {seconds:4.1f} s  {escape(detail)}")
-        else:
-            self._print(escape(f"✓ {name}: ready in {seconds:.1f} s  {detail}"))
-
-    def failed(self, name: str, reason: str, log_path: Path | None, log_tail: str) -> None:
-        self._end_status()
-        self._print(f"[red]✗[/] [bold]{escape(name)}[/] failed: {escape(reason)}")
-        if log_tail:
-            where = f" ({_short(log_path)})" if log_path else ""
-            self._print(f"--- last lines of its log{escape(where)} ---")
-            self.console.print(log_tail, markup=False, highlight=False, soft_wrap=True)
-            self._print("---")
-
-    def stopped(self, name: str, seconds: float, code: int | None) -> None:
-        self._end_status()
-        note = "" if code in (None, 0) else f" (exit code {code})"
-        self._print(escape(f"■ {name}: stopped in {seconds:.1f} s{note}"))
-
-    def error(self, text: str) -> None:
-        self._end_status()
-        self._print(f"[red]{escape(text)}[/]")
 
 
 # --- the stack ------------------------------------------------------------------------------
@@ -469,36 +350,6 @@ class DevStack:
             self.progress.stopped(r.name, time.monotonic() - t0, code)
             if self.lock is not None:
                 self.lock.remove_component(r.name)
-
-
-async def wait_http_ok(proc: ManagedProcess, url: str, timeout: float) -> None:
-    """Poll GET url until 200 while the process lives; ComponentFailed otherwise."""
-    deadline = time.monotonic() + timeout
-    last = "no answer yet"
-    async with httpx.AsyncClient(timeout=2.0, trust_env=False) as http:
-        while True:
-            if not proc.is_running():
-                raise ComponentFailed(
-                    proc.name,
-                    f"exited with code {proc.returncode} before it was healthy",
-                    proc.log_path,
-                    proc.log_tail(),
-                )
-            try:
-                resp = await http.get(url)
-                if resp.status_code == 200:
-                    return
-                last = f"HTTP {resp.status_code}"
-            except httpx.HTTPError as exc:
-                last = type(exc).__name__
-            if time.monotonic() > deadline:
-                raise ComponentFailed(
-                    proc.name,
-                    f"no healthy answer from GET {url} after {timeout:.0f} s (last: {last})",
-                    proc.log_path,
-                    proc.log_tail(),
-                )
-            await asyncio.sleep(0.1)
 
 
 # --- run / stop ------------------------------------------------------------------------------

@@ -1,0 +1,208 @@
+"""Results of the turn bench: percentile stats, one concurrency level's result, the machine it
+ran on, and the reports — the text table for the terminal and the markdown section kept in
+docs/performance.md between its ``<!-- bench-turns:begin/end -->`` markers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from callcenter.settings import Settings
+
+SECTION_BEGIN = "<!-- bench-turns:begin -->"
+SECTION_END = "<!-- bench-turns:end -->"
+
+
+# --- the results ------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    count: int
+    p50: float
+    p95: float
+    p99: float
+    max: float
+    mean: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stats | None:
+        if not values:
+            return None
+        arr = np.asarray(values, dtype=float)
+        p50, p95, p99 = np.percentile(arr, [50, 95, 99])
+        return cls(len(arr), float(p50), float(p95), float(p99), float(arr.max()), float(arr.mean()))
+
+
+@dataclass
+class LevelResult:
+    calls: int
+    turns_per_call: int
+    turns_spoken: int
+    timed: int
+    overhead: Stats | None
+    first_audio: Stats | None
+    endpointing: Stats | None  # speech end → endpointer fired
+    to_transcript: Stats | None  # endpointer fired → STT final
+    to_first_text: Stats | None  # STT final → first sentence from the agent step
+    temporal_hops: Stats | None  # of which: edge → workflow update → agent step activity started
+    step_first_text: Stats | None  # of which: agent step start → first sentence (brain + store tool)
+    to_first_audio: Stats | None  # first sentence → first agent audio frame written
+    caller: Stats | None  # as the leg measured it: its last speech frame sent → first audio received
+    loop_lag: Stats | None  # how late a 10 ms timer on the edge's event loop fired, during the level
+    talk_over: Stats | None  # per turn with any: agent audio heard over the caller after barge-in
+    wall_s: float
+    missing: list[str] = field(default_factory=list)
+    caller_errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.caller_errors and self.timed == self.turns_spoken
+
+    def as_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ok"] = self.ok
+        return out
+
+
+# --- the reports ------------------------------------------------------------------------------
+
+
+def machine_info(settings: Settings) -> dict[str, Any]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    commit = ""
+    with contextlib.suppress(Exception):
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=Path(__file__).resolve().parent, timeout=5).stdout.strip()
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "commit": commit,
+        "end_of_turn_silence_ms": settings.end_of_turn_silence_ms,
+        "postgres": "DATABASE_URL" if settings.database_url_env else "embedded",
+    }
+
+
+def _pp(s: Stats | None) -> str:
+    return "—" if s is None else f"{s.p50:.0f} / {s.p95:.0f}"
+
+
+def text_table(results: Sequence[LevelResult], info: dict[str, Any]) -> str:
+    head = (f"{'calls':>5} {'timed':>7} │ {'overhead p50':>12} {'p95':>6} {'p99':>6} {'max':>6} │ "
+            f"{'first audio p50':>15} {'p95':>6} │ {'det→stt':>9} {'stt→text':>9} {'(temporal':>9} {'step)':>9} "
+            f"{'text→audio':>10} {'caller-seen':>11} "
+            f"{'loop lag':>9}")
+    lines = [
+        f"Turn overhead (ms): endpointer fired → first agent audio frame; "
+        f"end_of_turn_silence_ms={info['end_of_turn_silence_ms']}; {info['nproc']} CPU {info['cpu']}, "
+        f"Python {info['python']}",
+        head,
+        "─" * len(head),
+    ]
+    for r in results:
+        o, f = r.overhead, r.first_audio
+        if o is None or f is None:
+            lines.append(f"{r.calls:>5} {r.timed:>3}/{r.turns_spoken:<3} │ no timings")
+            continue
+        lines.append(
+            f"{r.calls:>5} {r.timed:>3}/{r.turns_spoken:<3} │ {o.p50:>12.0f} {o.p95:>6.0f} {o.p99:>6.0f} {o.max:>6.0f} │ "
+            f"{f.p50:>15.0f} {f.p95:>6.0f} │ {_pp(r.to_transcript):>9} {_pp(r.to_first_text):>9} "
+            f"{_pp(r.temporal_hops):>9} {_pp(r.step_first_text):>9} "
+            f"{_pp(r.to_first_audio):>10} {_pp(r.caller):>11} {_pp(r.loop_lag):>9}"
+        )
+    lines.append("breakdown columns: p50 / p95 ms; stt→text = (temporal: edge → update → agent step started) + "
+                 "(step: step start → first sentence, incl. the store tool)")
+    lines.append("caller-seen = the leg's last speech frame sent → first agent audio "
+                 "received; loop lag = how late a 10 ms timer fired on the edge's event loop")
+    for r in results:
+        if r.talk_over is not None:
+            lines.append(f"  ! {r.calls} calls: in {r.talk_over.count} of {r.turns_spoken} turns agent audio kept playing "
+                         f"over the caller after barge-in (p50 {r.talk_over.p50:.0f} ms, max {r.talk_over.max:.0f} ms)")
+        for problem in r.missing:
+            lines.append(f"  ✗ {r.calls} calls: no timing for {problem}")
+        for problem in r.caller_errors:
+            lines.append(f"  ✗ {r.calls} calls: {problem}")
+    return "\n".join(lines)
+
+
+def markdown_section(results: Sequence[LevelResult], info: dict[str, Any], *, turns: int, callers_in_child: bool) -> str:
+    rows = [
+        "| calls | turns timed | overhead p50 | p95 | p99 | max | first audio p50 | p95 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        o, f = r.overhead, r.first_audio
+        if o is None or f is None:
+            rows.append(f"| {r.calls} | {r.timed}/{r.turns_spoken} | — | — | — | — | — | — |")
+        else:
+            rows.append(f"| {r.calls} | {r.timed}/{r.turns_spoken} | {o.p50:.0f} | {o.p95:.0f} | {o.p99:.0f} | "
+                        f"{o.max:.0f} | {f.p50:.0f} | {f.p95:.0f} |")
+    breakdown = [
+        "| calls | speech end → endpointer | endpointer → transcript | transcript → first text | "
+        "(Temporal hops) | (agent step) | first text → first audio | caller-seen first audio | event-loop lag |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        breakdown.append(f"| {r.calls} | {_pp(r.endpointing)} | {_pp(r.to_transcript)} | {_pp(r.to_first_text)} | "
+                         f"{_pp(r.temporal_hops)} | {_pp(r.step_first_text)} | "
+                         f"{_pp(r.to_first_audio)} | {_pp(r.caller)} | {_pp(r.loop_lag)} |")
+    problems = [f"- {r.calls} calls: in {r.talk_over.count} of {r.turns_spoken} turns agent audio kept playing over the "
+                f"caller after barge-in (p50 {r.talk_over.p50:.0f} ms, max {r.talk_over.max:.0f} ms)"
+                for r in results if r.talk_over is not None]
+    problems += [f"- {r.calls} calls: no timing for {m}" for r in results for m in r.missing]
+    problems += [f"- {r.calls} calls: {e}" for r in results for e in r.caller_errors]
+    return "\n".join([
+        SECTION_BEGIN,
+        f"Measured {info['date']} by `callcenter bench turns` (commit {info['commit'] or '?'}): "
+        f"{info['nproc']} CPU ({info['cpu']}), Python {info['python']}, {info['os']}; "
+        f"`end_of_turn_silence_ms` = {info['end_of_turn_silence_ms']}; {turns} turns per call; "
+        f"PostgreSQL {info['postgres']}; callers in {'a child process' if callers_in_child else 'the edge process'}; "
+        "one warm-up call not counted.",
+        "",
+        "Overhead = endpointer fired → first agent audio frame written (ms); first audio = caller's end of speech "
+        "→ first agent audio (includes the endpointing silence).",
+        "",
+        *rows,
+        "",
+        "Breakdown, p50 / p95 ms:",
+        "",
+        *breakdown,
+        *(["", "Problems:", "", *problems] if problems else []),
+        SECTION_END,
+    ])
+
+
+def write_markdown(path: Path, section: str) -> None:
+    """Replace the bench section of ``path`` (between its markers), append it, or create the file."""
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        pattern = re.compile(re.escape(SECTION_BEGIN) + r".*?" + re.escape(SECTION_END), re.S)
+        if pattern.search(text):
+            text = pattern.sub(lambda _m: section, text, count=1)
+        else:
+            text = text.rstrip("\n") + "\n\n## Results\n\n" + section + "\n"
+    else:
+        text = "# Performance\n\n## Results\n\n" + section + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
