@@ -17,7 +17,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 
-from callcenter.devstack.processes import ManagedProcess, check_port_free
+from callcenter.devstack.processes import ManagedProcess, ServerProcess, check_port_free
 from temporal.search_attributes import dev_server_flags
 from workflows.search_attributes import ALL
 
@@ -47,7 +47,7 @@ def find_temporal_binary() -> Path:
     )
 
 
-class TemporalDevServer:
+class TemporalDevServer(ServerProcess):
     """``temporal server start-dev`` as a child process.
 
     >>> server = TemporalDevServer(data_dir=Path(".data/temporal"), port=7233, ui_port=8233)
@@ -55,6 +55,9 @@ class TemporalDevServer:
     >>> server.address            # "127.0.0.1:7233"
     >>> server.stop()
     """
+
+    START_TIMEOUT_S = 60.0
+    STOP_TIMEOUT_S = 10.0
 
     def __init__(
         self,
@@ -155,23 +158,3 @@ class TemporalDevServer:
             error=TemporalStartError,
         )
         self.ready_after_s = time.monotonic() - self._spawned_at
-
-    async def start(self, timeout: float = 60.0) -> None:
-        self.spawn()
-        try:
-            await self.wait_ready(timeout)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self, timeout: float = 10.0) -> int | None:
-        """Terminate the process group (SIGTERM, then SIGKILL after `timeout`)."""
-        if self._process is None:
-            return None
-        return self._process.stop(timeout)
-
-    async def astop(self, timeout: float = 10.0) -> int | None:
-        return await asyncio.to_thread(self.stop, timeout)
-
-    def log_tail(self, lines: int = 40) -> str:
-        return self._process.log_tail(lines) if self._process else ""

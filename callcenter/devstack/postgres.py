@@ -25,7 +25,7 @@ from pathlib import Path
 
 import asyncpg
 
-from callcenter.devstack.processes import ManagedProcess, check_port_free, user_kwargs
+from callcenter.devstack.processes import ManagedProcess, ServerProcess, check_port_free, user_kwargs
 
 SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"
@@ -89,8 +89,10 @@ def _ensure_readable_tree(root: Path) -> None:
                 f.chmod(want)
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(ServerProcess):
     """One PostgreSQL server: PGDATA in `data_dir`, TCP on host:port, trust auth, user postgres.
+
+    Stop is a fast shutdown (SIGINT = ``pg_ctl stop -m fast``), SIGKILL after the timeout.
 
     >>> pg = EmbeddedPostgres(Path(".data/postgres"), 55432)
     >>> await pg.start()
@@ -98,6 +100,9 @@ class EmbeddedPostgres:
     >>> pg.url("callcenter")   # postgresql://postgres@127.0.0.1:55432/callcenter
     >>> pg.stop()
     """
+
+    START_TIMEOUT_S = 30.0
+    STOP_TIMEOUT_S = 15.0
 
     def __init__(
         self,
@@ -261,29 +266,9 @@ class EmbeddedPostgres:
         )
         self.ready_after_s = time.monotonic() - self._spawned_at
 
-    async def start(self, timeout: float = 30.0) -> None:
-        await asyncio.to_thread(self.spawn)
-        try:
-            await self.wait_ready(timeout)
-        except BaseException:
-            self.stop()
-            raise
-
     async def create_database(self, name: str) -> bool:
         """CREATE DATABASE if missing; returns True if it created it."""
         return await create_database(self.url(), name)
-
-    def stop(self, timeout: float = 15.0) -> int | None:
-        """Fast shutdown (SIGINT = ``pg_ctl stop -m fast``), SIGKILL after `timeout`."""
-        if self._process is None:
-            return None
-        return self._process.stop(timeout)
-
-    async def astop(self, timeout: float = 15.0) -> int | None:
-        return await asyncio.to_thread(self.stop, timeout)
-
-    def log_tail(self, lines: int = 40) -> str:
-        return self._process.log_tail(lines) if self._process else ""
 
 
 async def create_database(server_url: str, name: str) -> bool:

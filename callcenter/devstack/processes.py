@@ -210,3 +210,40 @@ class ManagedProcess:
 
     async def astop(self, timeout: float = 8.0) -> int | None:
         return await asyncio.to_thread(self.stop, timeout)
+
+
+class ServerProcess:
+    """A server the stack spawns and health-checks (PostgreSQL, the Temporal dev server).
+
+    Subclasses set ``_process`` in ``spawn`` and implement ``wait_ready``; ``start`` is both,
+    and a server that never gets ready is stopped rather than left behind.
+    """
+
+    START_TIMEOUT_S = 30.0
+    STOP_TIMEOUT_S = 10.0
+    _process: ManagedProcess | None = None
+
+    def spawn(self) -> None:
+        raise NotImplementedError
+
+    async def wait_ready(self, timeout: float) -> None:
+        raise NotImplementedError
+
+    async def start(self, timeout: float | None = None) -> None:
+        await asyncio.to_thread(self.spawn)  # may run initdb: keep the loop free
+        try:
+            await self.wait_ready(self.START_TIMEOUT_S if timeout is None else timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self, timeout: float | None = None) -> int | None:
+        if self._process is None:
+            return None
+        return self._process.stop(self.STOP_TIMEOUT_S if timeout is None else timeout)
+
+    async def astop(self, timeout: float | None = None) -> int | None:
+        return await asyncio.to_thread(self.stop, timeout)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return self._process.log_tail(lines) if self._process else ""
