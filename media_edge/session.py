@@ -213,37 +213,50 @@ class CallSession:
 
     async def _turn_loop(self) -> None:
         await self._started.wait()
-        while True:
-            ended = await self._turns.get()
-            assert self._stt is not None
-            result = await self._stt.finalize(ended.speech_end_at)
-            if result is None or not result.text.strip():
-                continue
-            self._turn_id += 1
-            self._interrupted = False
-            self._timing = TurnTiming(
-                self.call_id, self._turn_id, ended.speech_end_at, ended.detected_at, time.monotonic()
-            )
-            metrics.TURNS.inc()
-            turn = CallerTurn(
-                turn_id=self._turn_id,
-                text=result.text,
-                speech_ended_at=datetime.now(UTC),
-                stt_ms=result.stt_ms,
-            )
-            started = time.perf_counter()
-            filler = asyncio.create_task(self._filler_if_slow(self._timing))
-            try:
-                outcome = await _within(UPDATE_TIMEOUT_S, send_turn(self._workflow, turn))
-            except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
-                log.error("call %s: turn %d failed: %s", self.call_id, self._turn_id, err)
-                metrics.DEGRADED.labels(cause="workflow").inc()
-                await self._degrade()
-                return
-            finally:
-                filler.cancel()
-            metrics.WORKFLOW_UPDATE.observe(time.perf_counter() - started)
-            await self._follow(outcome)
+        try:
+            while True:
+                await self._take_turn(await self._turns.get())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Whatever broke (an engine, a bug), the caller must not be left in silence.
+            log.exception("call %s: turn %d crashed", self.call_id, self._turn_id)
+            metrics.DEGRADED.labels(cause="edge").inc()
+            await self._degrade()
+
+    async def _take_turn(self, ended: SpeechEnded) -> None:
+        """One caller turn: final transcript → workflow update → what the workflow decided."""
+        if self._ending:
+            return  # the call is being handed over or closed: no more turns
+        assert self._stt is not None
+        result = await self._stt.finalize(ended.speech_end_at)
+        if result is None or not result.text.strip():
+            return
+        self._turn_id += 1
+        self._interrupted = False
+        self._timing = TurnTiming(
+            self.call_id, self._turn_id, ended.speech_end_at, ended.detected_at, time.monotonic()
+        )
+        metrics.TURNS.inc()
+        turn = CallerTurn(
+            turn_id=self._turn_id,
+            text=result.text,
+            speech_ended_at=datetime.now(UTC),
+            stt_ms=result.stt_ms,
+        )
+        started = time.perf_counter()
+        filler = asyncio.create_task(self._filler_if_slow(self._timing))
+        try:
+            outcome = await _within(UPDATE_TIMEOUT_S, send_turn(self._workflow, turn))
+        except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
+            log.error("call %s: turn %d failed: %s", self.call_id, self._turn_id, err)
+            metrics.DEGRADED.labels(cause="workflow").inc()
+            await self._degrade()
+            return
+        finally:
+            filler.cancel()
+        metrics.WORKFLOW_UPDATE.observe(time.perf_counter() - started)
+        await self._follow(outcome)
 
     async def _filler_if_slow(self, timing: TurnTiming | None) -> None:
         """No dead air: if the agent has said nothing after a moment, say "one moment, checking"."""
@@ -302,10 +315,11 @@ class CallSession:
             return
         if self._timing is not None and self._timing.first_text_at is None:
             self._timing.first_text_at = time.monotonic()
-        for key, phrase in self.ctx.phrases.phrases.items():
-            if phrase == text:
-                self._play(self.ctx.phrases.get(key, self.rate))
-                return
+        cached = self._cached(text)
+        if cached is not None:
+            for pcm in cached:
+                self._play(pcm)
+            return
         async with self._speak_lock:
             resampler = StreamResampler(self.ctx.tts.sample_rate, self.rate)
             started = time.perf_counter()
@@ -320,6 +334,20 @@ class CallSession:
                         first = False
                     self._play(resampler.process(chunk))
             self._play(resampler.flush())
+
+    def _cached(self, text: str) -> list[bytes] | None:
+        """The text as a run of cached phrases (e.g. apology + transfer notice), or None."""
+        parts: list[bytes] = []
+        rest = text.strip()
+        while rest:
+            for key, phrase in self.ctx.phrases.phrases.items():
+                if rest.startswith(phrase):
+                    parts.append(self.ctx.phrases.get(key, self.rate))
+                    rest = rest[len(phrase) :].lstrip()
+                    break
+            else:
+                return None
+        return parts
 
     def _play(self, pcm: bytes) -> None:
         if pcm:

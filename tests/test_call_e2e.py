@@ -218,3 +218,29 @@ async def test_no_worker_means_an_apology_and_an_operator_not_silence(temporal_s
     greeting_and_apology_s = sum(1 for f in leg.received if not f.silent) * 0.02
     assert disposition["action"] == "transfer" and "технічна помилка" in disposition["caller_name"]
     assert greeting_and_apology_s > 7.0, "greeting, then apology and transfer notice were played"
+
+
+async def test_a_failing_speech_engine_ends_in_an_apology_and_an_operator(system, voice, monkeypatch) -> None:
+    """TTS breaks mid-call: the agent step fails, and the caller still hears cached words and is transferred."""
+    settings = system.settings
+
+    async def broken(text: str):
+        raise RuntimeError("TTS engine crashed")
+        yield b""  # pragma: no cover - makes this an async generator like the real one
+
+    monkeypatch.setattr(system.edge.ctx.tts, "synthesize", broken)
+    call_id = str(uuid.uuid4())
+    async with httpx.AsyncClient(base_url=settings.edge_url) as edge:
+        leg = await AsteriskLeg(settings.edge_host, settings.audiosocket_port, call_id=call_id).connect()
+        try:
+            await leg.wait_agent_quiet(500, timeout=15, after=0.0)  # the greeting is cached: it plays
+            ask = "Потрібні зимові шини двісті п'ять п'ятдесят п'ять ер шістнадцять."
+            await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": ask})
+            asked = await leg.send_audio(await voice.say(ask, leg.rate))
+            first = await leg.wait_for_agent_audio(after=asked, timeout=10)
+            await asyncio.wait_for(leg.remote_closed.wait(), 20)
+        finally:
+            await leg.close()
+        disposition = (await edge.get(f"/calls/{call_id}/disposition")).json()
+    assert first - asked < 2.0, "the apology comes within a couple of seconds"
+    assert disposition["action"] == "transfer"
