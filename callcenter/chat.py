@@ -20,7 +20,7 @@ from temporalio.worker import Worker
 from activities.agent_step import AgentStepActivities
 from activities.store_client import StoreClient
 from callcenter.settings import Settings
-from media_edge.engines import make_brains
+from activities.brain.factory import make_brains
 from workflows.models import CallerTurn, CallSnapshot, NextAction, Role, ToolCall
 from workflows.starter import end_call, new_call_start, send_turn, start_call
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import sys
 from pathlib import Path
 
@@ -126,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # A native crash (a C extension, the Temporal core) then leaves a Python traceback on stderr.
+    faulthandler.enable()
     args = build_parser().parse_args(argv)
     setup_logging(verbose=args.verbose)
     try:

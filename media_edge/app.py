@@ -16,7 +16,8 @@ from callcenter.signals import stop_event_on_signals
 from media_edge import metrics
 from media_edge.api import create_edge_api
 from media_edge.audiosocket.server import AudioSocketConnection, serve_audiosocket
-from media_edge.engines import make_brains, make_stt, make_tts
+from activities.brain.factory import make_brains
+from media_edge.engines import make_stt, make_tts
 from media_edge.phrases import PHRASES
 from media_edge.registry import CallRegistry
 from media_edge.session import CallSession, EdgeContext

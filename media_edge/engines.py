@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from activities.brain.base_brain import Brain
-from activities.brain.rules_brain import RulesBrain
-from callcenter.settings import LlmEngine, Settings, SttEngine, TtsEngine
+from callcenter.settings import Settings, SttEngine, TtsEngine
 from media_edge.stt.base_stt import SttEngine as SttEngineBase
 from media_edge.stt.simulated_stt import SimulatedRecognizer
 from media_edge.tts.base_tts import TtsEngine as TtsEngineBase
@@ -21,8 +19,3 @@ def make_stt(settings: Settings) -> SttEngineBase:
     if settings.stt_engine == SttEngine.SIMULATED:
         return SimulatedRecognizer()
     raise ValueError(f"STT engine {settings.stt_engine!r} is not available in this build")
-
-
-def make_brains(settings: Settings) -> dict[str, Brain]:
-    brains: dict[str, Brain] = {LlmEngine.RULES.value: RulesBrain()}
-    return brains

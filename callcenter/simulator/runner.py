@@ -30,6 +30,7 @@ from workflows.models import CallSnapshot, Role
 
 AGENT_QUIET_MS = 900  # the agent has finished its reply after this much silence
 REPLY_TIMEOUT_S = 60.0  # a reply listing three tires lasts up to ~25 s in espeak's voice
+MAX_PAUSE_MS = 300  # well under the edge's end-of-turn silence
 SPEECH_FLOOR = 300  # |sample| below this is the synthetic voice's trailing silence
 
 
@@ -56,13 +57,23 @@ class CallReport:
         return not self.problems
 
 
-def trim_silence(pcm: bytes) -> bytes:
-    """Drop the synthetic voice's leading and trailing silence, so 'end of speech' is exact."""
+def trim_silence(pcm: bytes, rate: int, max_pause_ms: int = MAX_PAUSE_MS) -> bytes:
+    """Drop the synthetic voice's leading and trailing silence, so 'end of speech' is exact,
+    and shorten its pauses between sentences to `max_pause_ms`.
+
+    espeak-ng pauses about half a second after a full stop, varying from run to run; that close
+    to the endpointing silence, one script line would sometimes become two turns. A script line
+    is one utterance, so the simulated caller never pauses that long inside it.
+    """
     samples = np.frombuffer(pcm, dtype=np.int16)
     voiced = np.flatnonzero(np.abs(samples.astype(np.int32)) > SPEECH_FLOOR)
     if voiced.size == 0:
         return b""
-    return samples[voiced[0] : voiced[-1] + 1].tobytes()
+    max_gap = rate * max_pause_ms // 1000
+    long_gaps = np.flatnonzero(np.diff(voiced) > max_gap)  # voiced[i] → voiced[i+1] is a long pause
+    starts = np.concatenate(([voiced[0]], voiced[long_gaps + 1]))
+    ends = np.concatenate((voiced[long_gaps] + 1 + max_gap, [voiced[-1] + 1]))
+    return np.concatenate([samples[a:b] for a, b in zip(starts, ends, strict=True)]).tobytes()
 
 
 class CallerVoice:
@@ -72,7 +83,7 @@ class CallerVoice:
         self._tts = tts or EspeakTts()
 
     async def say(self, text: str, rate: int) -> bytes:
-        pcm = trim_silence(await self._tts.synthesize_all(text))
+        pcm = trim_silence(await self._tts.synthesize_all(text), self._tts.sample_rate)
         return resample(pcm, self._tts.sample_rate, rate)
 
 
