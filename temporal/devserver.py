@@ -101,14 +101,6 @@ class TemporalDevServer(ServerProcess):
         host = "localhost" if self.ip in ("127.0.0.1", "0.0.0.0") else self.ip
         return f"http://{host}:{self.ui_port}"
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
-
-    @property
-    def process(self) -> ManagedProcess | None:
-        return self._process
-
     def command(self) -> list[str]:
         binary = self.binary or find_temporal_binary()
         cmd = [

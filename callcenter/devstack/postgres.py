@@ -129,14 +129,6 @@ class EmbeddedPostgres(ServerProcess):
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@{self.host}:{self.port}/{database}"
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
-
-    @property
-    def process(self) -> ManagedProcess | None:
-        return self._process
-
     def socket_dir(self) -> Path:
         """Where the unix socket goes: the data dir, or /tmp when that path would be too long."""
         if len(str(self.data_dir / f".s.PGSQL.{self.port}.lock")) <= _MAX_SOCKET_PATH:

@@ -223,6 +223,14 @@ class ServerProcess:
     STOP_TIMEOUT_S = 10.0
     _process: ManagedProcess | None = None
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    @property
+    def process(self) -> ManagedProcess | None:
+        return self._process
+
     def spawn(self) -> None:
         raise NotImplementedError
 
