@@ -25,6 +25,18 @@ def voice() -> CallerVoice:
     return CallerVoice()
 
 
+ASK_WINTER = "Потрібні зимові шини двісті п'ять п'ятдесят п'ять ер шістнадцять."
+
+
+async def _dial_and_ask(edge: httpx.AsyncClient, settings, voice: CallerVoice, text: str) -> tuple[AsteriskLeg, float]:
+    """Dial as Asterisk, hear the greeting out, say `text`; returns the leg and the end of speech."""
+    call_id = str(uuid.uuid4())
+    leg = await AsteriskLeg(settings.edge_host, settings.audiosocket_port, call_id=call_id).connect()
+    await leg.wait_agent_quiet(500, timeout=15, after=0.0)  # the greeting
+    await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": text})
+    return leg, await leg.send_audio(await voice.say(text, leg.rate))
+
+
 @pytest.mark.parametrize(
     ("script_name", "rate"),
     [("winter_tires", 16000), ("stock_check", 8000), ("operator", 16000)],
@@ -121,19 +133,14 @@ async def test_slow_store_gets_a_filler_phrase_not_silence(temporal_server, temp
     ) as slow:
         settings = slow.settings
         fillers_before = metrics.FILLERS._value.get()
-        call_id = str(uuid.uuid4())
         async with httpx.AsyncClient(base_url=settings.edge_url) as edge:
-            leg = await AsteriskLeg(settings.edge_host, settings.audiosocket_port, call_id=call_id).connect()
+            leg, asked = await _dial_and_ask(edge, settings, voice, ASK_WINTER)
             try:
-                await leg.wait_agent_quiet(500, timeout=15, after=0.0)  # the greeting
-                ask = "Потрібні зимові шини двісті п'ять п'ятдесят п'ять ер шістнадцять."
-                await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": ask})
-                asked = await leg.send_audio(await voice.say(ask, leg.rate))
                 first_audio = await leg.wait_for_agent_audio(after=asked, timeout=10)
             finally:
                 await leg.hangup()
                 await leg.close()
-        snapshot = await temporal_client.get_workflow_handle(call_id).result()
+        snapshot = await temporal_client.get_workflow_handle(leg.call_id).result()
 
     end_silence_s = settings.end_of_turn_silence_ms / 1000
     # The filler starts about 1.2 s after the turn ended, well before the 1.8 s store answer.
@@ -148,14 +155,10 @@ async def test_caller_speaking_over_the_agent_stops_its_reply(system, voice) -> 
     import time
 
     settings = system.settings
-    call_id = str(uuid.uuid4())
     async with httpx.AsyncClient(base_url=settings.edge_url) as edge:
-        leg = await AsteriskLeg(settings.edge_host, settings.audiosocket_port, call_id=call_id).connect()
+        leg, asked = await _dial_and_ask(edge, settings, voice, ASK_WINTER)
+        call_id = leg.call_id
         try:
-            await leg.wait_agent_quiet(500, timeout=15, after=0.0)  # the greeting
-            ask = "Потрібні зимові шини двісті п'ять п'ятдесят п'ять ер шістнадцять."
-            await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": ask})
-            asked = await leg.send_audio(await voice.say(ask, leg.rate))
             reply_started = await leg.wait_for_agent_audio(after=asked, timeout=10)
             await asyncio.sleep(1.0)  # the offer of three tires is now playing (it lasts ~20 s)
 
@@ -229,14 +232,10 @@ async def test_a_failing_speech_engine_ends_in_an_apology_and_an_operator(system
         yield b""  # pragma: no cover - makes this an async generator like the real one
 
     monkeypatch.setattr(system.edge.ctx.tts, "synthesize", broken)
-    call_id = str(uuid.uuid4())
     async with httpx.AsyncClient(base_url=settings.edge_url) as edge:
-        leg = await AsteriskLeg(settings.edge_host, settings.audiosocket_port, call_id=call_id).connect()
+        leg, asked = await _dial_and_ask(edge, settings, voice, ASK_WINTER)  # the greeting is cached: it plays
+        call_id = leg.call_id
         try:
-            await leg.wait_agent_quiet(500, timeout=15, after=0.0)  # the greeting is cached: it plays
-            ask = "Потрібні зимові шини двісті п'ять п'ятдесят п'ять ер шістнадцять."
-            await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": ask})
-            asked = await leg.send_audio(await voice.say(ask, leg.rate))
             first = await leg.wait_for_agent_audio(after=asked, timeout=10)
             await asyncio.wait_for(leg.remote_closed.wait(), 20)
         finally:
