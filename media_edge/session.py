@@ -267,6 +267,9 @@ class CallSession:
 
     async def _follow(self, outcome: TurnResult) -> None:
         if outcome.say_text:
+            # The workflow's own words (goodbye, transfer notice, apology) are a decision, not
+            # part of the reply the caller may have interrupted: they are always said.
+            self._interrupted = False
             await self.speak(outcome.say_text)
         if outcome.next == NextAction.TRANSFER:
             transfer = outcome.transfer

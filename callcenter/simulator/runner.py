@@ -177,7 +177,13 @@ async def run_call(
                 try:
                     first_audio = await leg.wait_for_agent_audio(after=speech_end, timeout=REPLY_TIMEOUT_S)
                 except (TimeoutError, ConnectionError) as err:
-                    report.problems.append(f"turn {number}: no agent audio ({err})")
+                    earlier = leg.first_audio_after(speech_end - len(audio) / 2 / rate)
+                    when = (
+                        f"; agent audio began {speech_end - earlier:.2f} s before the caller finished"
+                        if earlier is not None and earlier < speech_end
+                        else ""
+                    )
+                    report.problems.append(f"turn {number}: no agent audio ({err}){when}")
                     break
                 turn.latency_ms = (first_audio - speech_end) * 1000
                 try:
