@@ -1,7 +1,7 @@
 """Configuration for every process, read from the environment (prefix ``CALLCENTER_``).
 
-Secrets (API keys, tokens, database passwords) come only from the environment and are
-never logged: ``Settings.describe()`` masks them.
+Secrets (API keys, tokens, database passwords) come only from the environment, are held as
+``SecretStr`` (masked in any repr) and are never logged.
 """
 
 from __future__ import annotations
@@ -101,16 +101,6 @@ class Settings(BaseSettings):
         if self.store_database_url_env is not None:
             return self.store_database_url_env.get_secret_value()
         return self.database_url
-
-    def describe(self) -> dict[str, str]:
-        """Settings as strings for logs, with secrets masked."""
-        out: dict[str, str] = {}
-        for name, value in self.model_dump().items():
-            if isinstance(getattr(self, name), SecretStr):
-                out[name] = "***" if value else ""
-            else:
-                out[name] = str(value)
-        return out
 
 
 @lru_cache(maxsize=1)

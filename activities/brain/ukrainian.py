@@ -187,11 +187,7 @@ CITIES = {
 
 
 def parse_city(text: str) -> str | None:
-    norm = normalise(text)
-    for city, stems in CITIES.items():
-        if any(re.search(rf"\b{stem}", norm) for stem in stems):
-            return city
-    return None
+    return next((city for city, stems in CITIES.items() if _has_any(text, stems)), None)
 
 
 _ORDINALS = {
@@ -203,11 +199,7 @@ _ORDINALS = {
 
 def parse_choice(text: str) -> int | None:
     """Which of the offered options the caller means: "перший", "другу", "третій"."""
-    norm = normalise(text)
-    for index, stems in _ORDINALS.items():
-        if any(re.search(rf"\b{stem}", norm) for stem in stems):
-            return index
-    return None
+    return next((index for index, stems in _ORDINALS.items() if _has_any(text, stems)), None)
 
 
 def _has_any(text: str, stems: tuple[str, ...]) -> bool:
