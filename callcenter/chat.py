@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 
 from activities.agent_step import AgentStepActivities
 from activities.store_client import StoreClient
+from callcenter.event_output import EventOutput
 from callcenter.settings import Settings
 from activities.brain.factory import make_brains
 from workflows.models import CallerTurn, CallSnapshot, NextAction, Role, ToolCall
@@ -56,15 +57,11 @@ async def chat(
     call_id = str(uuid.uuid4())
     result = ChatResult(call_id=call_id, snapshot=None)  # type: ignore[arg-type]
 
+    output = EventOutput(out, as_json=as_json, as_text=_as_text)
+
     def emit(event: dict[str, Any]) -> None:
         result.events.append(event)
-        if out is None:
-            return
-        if as_json:
-            out.write(json.dumps(event, ensure_ascii=False) + "\n")
-        else:
-            out.write(_as_text(event) + "\n")
-        out.flush()
+        output.emit(event)
 
     start = new_call_start(
         settings, call_id, caller_number=caller_number, channel="chat", agent_task_queue=agent_queue,

@@ -9,7 +9,6 @@ the call's workflow.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 import uuid
@@ -19,6 +18,7 @@ from typing import Any, TextIO
 import httpx
 import numpy as np
 
+from callcenter.event_output import EventOutput
 from callcenter.settings import Settings
 from callcenter.simulator.asterisk_leg import AsteriskLeg
 from callcenter.simulator.script import CallScript, check_expectations
@@ -87,41 +87,28 @@ class CallerVoice:
         return resample(pcm, self._tts.sample_rate, rate)
 
 
-class Printer:
-    def __init__(self, out: TextIO | None, as_json: bool) -> None:
-        self._out = out
-        self._json = as_json
-
-    def event(self, kind: str, **data: Any) -> None:
-        if self._out is None:
-            return
-        if self._json:
-            self._out.write(json.dumps({"event": kind, **data}, ensure_ascii=False) + "\n")
-        else:
-            self._out.write(self._text(kind, data) + "\n")
-        self._out.flush()
-
-    @staticmethod
-    def _text(kind: str, d: dict[str, Any]) -> str:
-        if kind == "call":
-            return f"📞 {d['script']} — call {d['call_id']} ({d['rate']} Hz)"
-        if kind == "agent":
-            return f"   Агент:  {d['text']}"
-        if kind == "caller":
-            return f"   Клієнт: {d['text']}"
-        if kind == "dtmf":
-            return f"   Клієнт: ☏ натискає {d['digits']}"
-        if kind == "latency":
-            return f"           ⏱ end of speech → first agent audio: {d['ms']:.0f} ms"
-        if kind == "hangup":
-            return f"   ☎ {d['by']} hung up"
-        if kind == "result":
-            verdict = "PASS" if d["passed"] else "FAIL"
-            lines = [f"{verdict}: outcome {d['outcome']}, tools {', '.join(d['tools']) or '—'}"]
-            lines += [f"   ✗ {p}" for p in d["problems"]]
-            lines.append(f"   Temporal UI: {d['ui_url']}")
-            return "\n".join(lines)
-        return f"{kind}: {d}"
+def _as_text(d: dict[str, Any]) -> str:
+    """The simulator's wording of a call event."""
+    kind = d["event"]
+    if kind == "call":
+        return f"📞 {d['script']} — call {d['call_id']} ({d['rate']} Hz)"
+    if kind == "agent":
+        return f"   Агент:  {d['text']}"
+    if kind == "caller":
+        return f"   Клієнт: {d['text']}"
+    if kind == "dtmf":
+        return f"   Клієнт: ☏ натискає {d['digits']}"
+    if kind == "latency":
+        return f"           ⏱ end of speech → first agent audio: {d['ms']:.0f} ms"
+    if kind == "hangup":
+        return f"   ☎ {d['by']} hung up"
+    if kind == "result":
+        verdict = "PASS" if d["passed"] else "FAIL"
+        lines = [f"{verdict}: outcome {d['outcome']}, tools {', '.join(d['tools']) or '—'}"]
+        lines += [f"   ✗ {p}" for p in d["problems"]]
+        lines.append(f"   Temporal UI: {d['ui_url']}")
+        return "\n".join(lines)
+    return f"{kind}: {d}"
 
 
 async def run_call(
@@ -135,13 +122,13 @@ async def run_call(
 ) -> CallReport:
     """Make one scripted call through the real AudioSocket path; report what happened."""
     voice = voice or CallerVoice()
-    printer = Printer(out, as_json)
+    output = EventOutput(out, as_json=as_json, as_text=_as_text)
     call_id = str(uuid.uuid4())
     report = CallReport(call_id=call_id, script=script.name)
     report.ui_url = workflow_ui_url(settings.temporal_ui_url, settings.temporal_namespace, call_id)
     temporal = await connect(settings.temporal_address, settings.temporal_namespace)
     handle = temporal.get_workflow_handle(call_id, result_type=CallSnapshot)
-    printer.event("call", script=script.name, call_id=call_id, rate=rate)
+    output.emit(dict(event="call", script=script.name, call_id=call_id, rate=rate))
 
     async with httpx.AsyncClient(base_url=settings.edge_url, timeout=5.0) as edge:
         # What the dialplan does before the AudioSocket leg: AudioSocket carries no caller ID.
@@ -156,7 +143,7 @@ async def run_call(
         try:
             await leg.wait_for_agent_audio(after=0.0, timeout=REPLY_TIMEOUT_S)
             await leg.wait_agent_quiet(AGENT_QUIET_MS, timeout=REPLY_TIMEOUT_S, after=0.0)
-            printer.event("agent", turn=0, text=await _agent_text(handle, 0))
+            output.emit(dict(event="agent", turn=0, text=await _agent_text(handle, 0)))
             number = 0  # the caller's spoken turns, as the edge and the workflow count them
             for index, line in enumerate(script.lines, start=1):
                 if leg.remote_closed.is_set():
@@ -165,12 +152,12 @@ async def run_call(
                 await asyncio.sleep(line.pause_ms / 1000)
                 if line.dtmf:
                     await _press(leg, line.dtmf)
-                    printer.event("dtmf", line=index, digits=line.dtmf)
+                    output.emit(dict(event="dtmf", line=index, digits=line.dtmf))
                     continue
                 number += 1
                 audio = await voice.say(line.say, rate)
                 await edge.post(f"/sim/calls/{call_id}/utterances", json={"text": line.say})
-                printer.event("caller", turn=number, text=line.say)
+                output.emit(dict(event="caller", turn=number, text=line.say))
                 speech_end = await leg.send_audio(audio)
                 turn = TurnReport(turn=number, caller_text=line.say, latency_ms=None)
                 report.turns.append(turn)
@@ -191,23 +178,22 @@ async def run_call(
                 except ConnectionError:
                     pass  # the edge spoke its last words and ended the call
                 turn.agent_text = await _agent_text(handle, number)
-                printer.event("agent", turn=number, text=turn.agent_text)
-                printer.event("latency", turn=number, ms=turn.latency_ms)
+                output.emit(dict(event="agent", turn=number, text=turn.agent_text))
+                output.emit(dict(event="latency", turn=number, ms=turn.latency_ms))
             report.edge_hung_up = await _edge_ended(leg)
             if not report.edge_hung_up:
                 await leg.hangup()
-            printer.event("hangup", by="agent" if report.edge_hung_up else "caller")
+            output.emit(dict(event="hangup", by="agent" if report.edge_hung_up else "caller"))
         finally:
             await leg.close()
 
     report.snapshot = await asyncio.wait_for(handle.result(), REPLY_TIMEOUT_S)
     report.problems += check_expectations(script.expect, report.snapshot, edge_hung_up=report.edge_hung_up)
     tools = [c.name for e in report.snapshot.transcript for c in e.tool_calls]
-    printer.event(
-        "result", passed=report.passed, outcome=report.snapshot.outcome.value, tools=tools,
+    output.emit(dict(event="result", passed=report.passed, outcome=report.snapshot.outcome.value, tools=tools,
         problems=report.problems, ui_url=report.ui_url,
         latencies_ms=[round(t.latency_ms, 1) for t in report.turns if t.latency_ms is not None],
-    )
+    ))
     return report
 
 
