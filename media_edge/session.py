@@ -110,7 +110,11 @@ class CallSession:
         self._ending: str | None = None
         self._speak_lock = asyncio.Lock()
         self._interrupted = False  # the caller talked over the reply: drop the rest of it
-        self.rate = 8000
+
+    @property
+    def rate(self) -> int:
+        """The call's sample rate, as the connection learnt it from the caller's audio."""
+        return self.conn.rate
 
     @property
     def turns_taken(self) -> int:
@@ -190,8 +194,7 @@ class CallSession:
 
     def _on_audio(self, event: AudioIn) -> None:
         metrics.FRAMES_IN.inc()
-        if self._stt is None or event.rate != self.rate:
-            self.rate = event.rate
+        if self._stt is None or event.rate != self._stt.rate:
             if self._stt is not None:
                 self._stt.close()
             self._stt = self.ctx.stt.open_stream(self.call_id, event.rate)
