@@ -162,8 +162,8 @@ class CallSession:
                 elif isinstance(event, ErrorIn):
                     log.warning("call %s: Asterisk reported an error (%s)", self.call_id, event.code.hex())
                     return "error"
-                if self._ending:
-                    break
+            # When the edge ends the call (_end), the stream ends with its hangup frame, after
+            # the last words have played; leaving this loop earlier would cut them off.
             return "caller_hangup"
         finally:
             await asyncio.gather(greeting, return_exceptions=True)
