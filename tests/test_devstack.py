@@ -273,3 +273,26 @@ def test_bootstrap_finds_python_312_behind_a_failing_shim(tmp_path: Path) -> Non
     )
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == str(real)
+
+
+async def test_a_picked_port_taken_before_the_bind_is_replaced(tmp_path, monkeypatch) -> None:
+    """Another server may grab a 'free' port between picking and binding: pick again."""
+    import socket
+
+    from callcenter.devstack import stack
+
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    taken = squatter.getsockname()[1]
+    picks = iter([taken])
+    original = stack.free_port
+    monkeypatch.setattr(stack, "free_port", lambda *a: next(picks, None) or original())
+    try:
+        pg = await stack.start_postgres(tmp_path / "pg", durable=False)
+    finally:
+        squatter.close()
+    try:
+        assert pg.port != taken
+    finally:
+        await pg.astop()

@@ -93,6 +93,25 @@ OnReady = Callable[[StackInfo], "Awaitable[int | None] | int | None"]
 # --- building blocks (also for tests) ------------------------------------------------------
 
 
+async def _start_on_port[T](
+    start: Callable[[int], Awaitable[T]], port: int | None, pick: Callable[[], int], attempts: int = 3
+) -> T:
+    """Start on `port`, or on a free one when it is None.
+
+    A free port can be taken by another process (another server starting alongside) between
+    picking it and binding it; only then, and only for a picked port, is another one tried.
+    """
+    if port is not None:
+        return await start(port)
+    for attempt in range(1, attempts + 1):
+        try:
+            return await start(pick())
+        except (PortInUseError, PostgresStartError, TemporalStartError) as err:
+            if attempt == attempts or "already in use" not in str(err).lower():
+                raise
+    raise AssertionError("unreachable")
+
+
 async def start_temporal(
     data_dir: Path,
     *,
@@ -104,14 +123,12 @@ async def start_temporal(
 ) -> TemporalDevServer:
     """A healthy Temporal dev server (port None: a free one; ui_port None: headless) with the
     call workflows' search attributes registered."""
-    server = TemporalDevServer(
-        data_dir=data_dir,
-        ip=ip,
-        port=port or free_port(ip),
-        ui_port=ui_port,
-        log_path=log_path,
-    )
-    await server.start(timeout)
+    async def on(chosen: int) -> TemporalDevServer:
+        server = TemporalDevServer(data_dir=data_dir, ip=ip, port=chosen, ui_port=ui_port, log_path=log_path)
+        await server.start(timeout)
+        return server
+
+    server = await _start_on_port(on, port, lambda: free_port(ip))
     try:
         from temporalio.client import Client
 
@@ -133,8 +150,12 @@ async def start_postgres(
     timeout: float = 30.0,
 ) -> EmbeddedPostgres:
     """A ready embedded PostgreSQL (port None: a free one), with `databases` created."""
-    pg = EmbeddedPostgres(data_dir, port or free_port(), log_path=log_path, durable=durable)
-    await pg.start(timeout)
+    async def on(chosen: int) -> EmbeddedPostgres:
+        pg = EmbeddedPostgres(data_dir, chosen, log_path=log_path, durable=durable)
+        await pg.start(timeout)
+        return pg
+
+    pg = await _start_on_port(on, port, free_port)
     try:
         for name in databases:
             await pg.create_database(name)
