@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from activities.store_client import StoreClient, StoreRejected, StoreUnavailable
-from store.api_models import Season, TireQuery
+from store.api_models import DeliveryMethod, Season, TireQuery
 from workflows.models import PendingAction, ToolCall
 
 
@@ -45,6 +45,52 @@ class CheckAvailabilityArgs(BaseModel):
     city: str | None = None
 
 
+class GetOrderStatusArgs(BaseModel):
+    """Status of the caller's order: by its number, or the latest orders of a phone number."""
+
+    order_number: str | None = Field(default=None, description="Digits only, as the caller said them")
+    phone: str | None = Field(default=None, description="+380XXXXXXXXX; omit to use the caller's own number")
+
+
+class FittingSlotsArgs(BaseModel):
+    """Free tire-fitting slots in a city (or one centre), from a date on."""
+
+    city: str | None = None
+    centre_id: str | None = None
+    date_from: str | None = Field(default=None, description="ISO date, YYYY-MM-DD; default today")
+    days: int = Field(default=3, ge=1, le=14)
+    limit: int = Field(default=4, ge=1, le=10)
+
+
+class OrderItemArgs(BaseModel):
+    sku: str
+    quantity: int = Field(default=4, ge=1, le=20)
+
+
+class CreateOrderArgs(BaseModel):
+    """Place an order. Nothing is created until the caller hears the read-back and says yes."""
+
+    items: list[OrderItemArgs] = Field(min_length=1, max_length=5)
+    delivery_method: DeliveryMethod
+    city: str
+    branch: str | None = Field(default=None, description="Nova Poshta branch number")
+    address: str | None = Field(default=None, description="Street address for a courier")
+    phone: str | None = Field(default=None, description="+380XXXXXXXXX; omit to use the caller's own number")
+    customer_name: str | None = None
+
+
+class BookFittingArgs(BaseModel):
+    """Book a tire-fitting slot. Nothing is booked until the caller hears the read-back and says yes."""
+
+    centre_id: str
+    start: str = Field(description="ISO 8601 start of a free slot from fitting_slots")
+    phone: str | None = Field(default=None, description="+380XXXXXXXXX; omit to use the caller's own number")
+    customer_name: str | None = None
+    vehicle: str | None = None
+    tire_size: str | None = None
+    order_number: str | None = None
+
+
 class TransferToOperatorArgs(BaseModel):
     """Put the caller through to a human operator."""
 
@@ -61,8 +107,12 @@ READ_TOOLS: dict[str, type[BaseModel]] = {
     "search_tires": SearchTiresArgs,
     "vehicle_fitment": VehicleFitmentArgs,
     "check_availability": CheckAvailabilityArgs,
+    "get_order_status": GetOrderStatusArgs,
+    "fitting_slots": FittingSlotsArgs,
 }
 ACTION_TOOLS: dict[str, type[BaseModel]] = {
+    "create_order": CreateOrderArgs,
+    "book_fitting": BookFittingArgs,
     "transfer_to_operator": TransferToOperatorArgs,
     "end_call": EndCallArgs,
 }

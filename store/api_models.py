@@ -203,3 +203,137 @@ class ApiError(BaseModel):
 
     error: str  # machine code: not_found, invalid_request, internal_error, ...
     detail: str  # one human-readable sentence
+
+
+# --- customers, orders, fitting (the write side of the contract) ---------------------------
+
+
+class DeliveryMethod(StrEnum):
+    NOVA_POSHTA = "nova_poshta"  # to a Nova Poshta branch ("відділення Нової пошти")
+    COURIER = "courier"  # to the door
+    PICKUP = "pickup"  # from one of the shop's warehouses
+
+
+class OrderStatus(StrEnum):
+    NEW = "new"
+    CONFIRMED = "confirmed"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class Customer(BaseModel):
+    customer_id: str
+    phone: str = Field(description="E.164, +380XXXXXXXXX")
+    name: str | None = None
+    city: str | None = None
+
+
+class Delivery(BaseModel):
+    method: DeliveryMethod
+    city: str
+    branch: str | None = Field(default=None, description="Nova Poshta branch number, for nova_poshta")
+    address: str | None = Field(default=None, description="Street address, for courier")
+
+
+class OrderItemRequest(BaseModel):
+    sku: str
+    quantity: int = Field(ge=1, le=20)
+
+
+class OrderDraft(BaseModel):
+    """What the caller wants; the store prices it (POST /v1/orders/quote) without creating it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[OrderItemRequest] = Field(min_length=1, max_length=5)
+    delivery: Delivery
+    phone: str = Field(description="The customer's phone, E.164")
+    customer_name: str | None = None
+
+
+class OrderLine(BaseModel):
+    sku: str
+    brand: str
+    model: str
+    size: str
+    season: Season
+    quantity: int
+    price_uah: int = Field(description="Price of one tire, whole hryvnias")
+    line_total_uah: int
+
+
+class OrderQuote(BaseModel):
+    """The store's prices for a draft: the only numbers the agent may read back."""
+
+    lines: list[OrderLine]
+    delivery: Delivery
+    delivery_cost_uah: int
+    delivery_days: int
+    total_uah: int
+    available: bool = Field(description="Every line is in stock in the quantity asked")
+    problems: list[str] = Field(default_factory=list, description="Why not, one sentence each")
+
+
+class OrderStatusChange(BaseModel):
+    status: OrderStatus
+    at: str = Field(description="ISO 8601 timestamp")
+    note: str | None = None
+
+
+class Order(BaseModel):
+    number: str = Field(description="The order number customers quote: digits only")
+    status: OrderStatus
+    phone: str
+    customer_name: str | None = None
+    lines: list[OrderLine]
+    delivery: Delivery
+    delivery_cost_uah: int
+    total_uah: int
+    created_at: str
+    expected_delivery: str | None = Field(default=None, description="ISO date")
+    tracking_number: str | None = None
+    history: list[OrderStatusChange] = Field(default_factory=list)
+
+
+class FittingCentre(BaseModel):
+    centre_id: str
+    city: str
+    address: str
+    opens: str = Field(description="HH:MM, local time")
+    closes: str = Field(description="HH:MM, local time")
+    working_days: list[int] = Field(description="ISO weekdays, 1 = Monday")
+    bays: int
+
+
+class FittingSlot(BaseModel):
+    centre_id: str
+    start: str = Field(description="ISO 8601 local time, Europe/Kyiv")
+    minutes: int
+
+
+class BookingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    centre_id: str
+    start: str = Field(description="ISO 8601 local time of a free slot")
+    phone: str
+    customer_name: str | None = None
+    vehicle: str | None = Field(default=None, description='e.g. "Škoda Octavia 2015"')
+    tire_size: str | None = None
+    order_number: str | None = Field(default=None, description="Fit the tires of this order")
+
+
+class Booking(BaseModel):
+    number: str
+    centre_id: str
+    centre_address: str
+    city: str
+    start: str
+    minutes: int
+    phone: str
+    vehicle: str | None = None
+    status: Literal["booked", "cancelled"] = "booked"
+    created_at: str

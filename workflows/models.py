@@ -26,6 +26,14 @@ class NextAction(StrEnum):
     HANG_UP = "hang_up"
 
 
+class ExpectedReply(StrEnum):
+    """What the agent just asked for; the edge tunes endpointing and DTMF collection to it."""
+
+    OPEN = "open"  # a free answer
+    YES_NO = "yes_no"  # a short answer: end the turn sooner; DTMF 1 means yes
+    DIGITS = "digits"  # a number (order, phone): wait longer between words; DTMF until #
+
+
 class CallOutcome(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"  # the agent or the caller ended the call normally
@@ -74,8 +82,12 @@ class ToolCall(BaseModel):
 class PendingAction(BaseModel):
     """An action with effects that the agent asked for; the workflow decides and runs it."""
 
-    name: str  # transfer_to_operator, end_call (create_order, book_fitting come later)
+    name: str  # transfer_to_operator, end_call, create_order, book_fitting
     arguments: dict[str, Any] = Field(default_factory=dict)
+    # For create_order and book_fitting: what the store said of it (an OrderQuote, a FittingSlot
+    # with its centre), checked inside the step. The read-back is built from this, never from
+    # the brain's own words, so the caller hears only the store's prices and dates.
+    store_facts: dict[str, Any] | None = None
 
 
 class Message(BaseModel):
@@ -94,6 +106,7 @@ class CallerTurn(BaseModel):
     speech_ended_at: datetime | None = None
     stt_ms: float | None = None  # end of speech → final transcript
     heard_agent_text: str | None = None  # what the caller heard of the previous reply (barge-in)
+    dtmf: str | None = None  # keys the caller pressed for this turn ("1", "12345#"), if any
 
 
 class AgentStepInput(BaseModel):
@@ -104,6 +117,7 @@ class AgentStepInput(BaseModel):
     memory: dict[str, Any] = Field(default_factory=dict)  # brain-private state across turns
     llm_engine: str = "rules"
     speak: bool = True  # stream the text into the call's TTS (false for replays and text chat)
+    expect: ExpectedReply = ExpectedReply.OPEN  # what the caller was last asked for
 
 
 class AgentStepResult(BaseModel):
@@ -129,6 +143,7 @@ class TurnResult(BaseModel):
     say_text: str | None = None  # further words the edge must speak itself (e.g. transfer notice)
     next: NextAction = NextAction.LISTEN
     transfer: TransferInfo | None = None
+    expect: ExpectedReply = ExpectedReply.OPEN
 
 
 class HangupInfo(BaseModel):
