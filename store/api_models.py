@@ -33,6 +33,27 @@ def format_size(width: int, profile: int, rim: int) -> str:
     return f"{width}/{profile} R{rim}"
 
 
+_PHONE_JUNK = re.compile(r"[\s\-().]")
+
+
+def normalize_phone(phone: str) -> str:
+    """A Ukrainian phone number as E.164 (+380XXXXXXXXX) from the ways people write it.
+
+    Accepts "+380 50 123 45 67", "380501234567", "0501234567", "(050) 123-45-67".
+    Raises ValueError for anything else (foreign numbers included: the shop is Ukrainian).
+    """
+    digits = _PHONE_JUNK.sub("", phone.strip())
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if not digits.isdigit():
+        raise ValueError(f"phone must be a Ukrainian number like +380501234567, got {phone!r}")
+    if len(digits) == 10 and digits.startswith("0"):
+        digits = "38" + digits
+    if len(digits) != 12 or not digits.startswith("380"):
+        raise ValueError(f"phone must be a Ukrainian number like +380501234567, got {phone!r}")
+    return "+" + digits
+
+
 class Season(StrEnum):
     SUMMER = "summer"
     WINTER = "winter"
@@ -110,6 +131,11 @@ class TireQuery(BaseModel):
     max_price: int | None = Field(default=None, ge=0)
     load_index_min: int | None = Field(default=None, ge=50, le=130)
     speed_index: str | None = Field(default=None, description="minimum speed index, e.g. H")
+    vehicle_make: str | None = Field(
+        default=None, max_length=100, description="Only sizes that fit this car (OEM fitment)"
+    )
+    vehicle_model: str | None = Field(default=None, max_length=100)
+    vehicle_year: int | None = Field(default=None, ge=1950, le=2100)
     limit: int = Field(default=5, ge=1, le=50)
     in_stock_only: bool = True
     sort: TireSort = TireSort.PRICE_ASC
@@ -144,6 +170,8 @@ class TireQuery(BaseModel):
         if self.min_price is not None and self.max_price is not None:
             if self.min_price > self.max_price:
                 raise ValueError("min_price is greater than max_price")
+        if self.vehicle_make is None and (self.vehicle_model or self.vehicle_year):
+            raise ValueError("vehicle_model and vehicle_year need vehicle_make")
         return self
 
     def to_params(self) -> dict[str, str]:
@@ -160,6 +188,9 @@ class TireQuery(BaseModel):
 class TireSearchResult(BaseModel):
     items: list[Tire]
     total: int = Field(description="How many tires match, before the limit")
+    vehicle_sizes: list[str] | None = Field(
+        default=None, description="The OEM sizes of the vehicle searched for (vehicle_make given)"
+    )
 
 
 class WarehouseStock(BaseModel):
@@ -306,12 +337,17 @@ class FittingCentre(BaseModel):
     closes: str = Field(description="HH:MM, local time")
     working_days: list[int] = Field(description="ISO weekdays, 1 = Monday")
     bays: int
+    slot_minutes: int = Field(default=60, description="Length of one fitting slot: 30 or 60")
+    phone: str | None = None
 
 
 class FittingSlot(BaseModel):
     centre_id: str
     start: str = Field(description="ISO 8601 local time, Europe/Kyiv")
     minutes: int
+    city: str | None = None
+    address: str | None = None
+    free_bays: int = Field(default=1, description="Bays still free at this time")
 
 
 class BookingRequest(BaseModel):
@@ -334,6 +370,9 @@ class Booking(BaseModel):
     start: str
     minutes: int
     phone: str
+    customer_name: str | None = None
     vehicle: str | None = None
+    tire_size: str | None = None
+    order_number: str | None = None
     status: Literal["booked", "cancelled"] = "booked"
     created_at: str

@@ -405,6 +405,7 @@ class KnownSkus:
     out_of_stock_everywhere: str  # Continental IceContact 3 205/55 R16 (studded)
     michelin_summer_205_55_r16: str  # Primacy 4+
     run_flat: str  # some run-flat premium tire
+    rosava_winter_205_55_r16: str  # Snowgard, made in Ukraine
 
 
 def known_skus(seed: int = DEFAULT_SEED) -> KnownSkus:
@@ -416,4 +417,5 @@ def known_skus(seed: int = DEFAULT_SEED) -> KnownSkus:
         out_of_stock_everywhere=_sku_of("Continental", "IceContact 3", "205/55 R16"),
         michelin_summer_205_55_r16=_sku_of("Michelin", "Primacy 4+", "205/55 R16"),
         run_flat=run_flat,
+        rosava_winter_205_55_r16=_sku_of("Rosava", "Snowgard", "205/55 R16"),
     )

@@ -1,6 +1,7 @@
 """PostgreSQL access for the reference store: pool, idempotent seeding, and the queries.
 
-All SQL of the store lives here; ``store.app`` only translates HTTP to these calls.
+The catalogue's SQL lives here, orders' in store/orders.py and fitting's in store/fitting.py;
+``store.app`` only translates HTTP to these calls.
 """
 
 from __future__ import annotations
@@ -150,6 +151,14 @@ async def search_tires(pool: asyncpg.Pool, q: TireQuery) -> TireSearchResult:
         where.append(f"t.speed_index = ANY({arg(allowed)}::text[])")
     if q.in_stock_only:
         where.append("coalesce(s.total, 0) > 0")
+    vehicle_sizes: list[str] | None = None
+    if q.vehicle_make:
+        fitments = await find_fitment(pool, q.vehicle_make, q.vehicle_model, q.vehicle_year)
+        vehicle_sizes = sorted({size for f in fitments for size in f.sizes})
+        if not vehicle_sizes:
+            return TireSearchResult(items=[], total=0, vehicle_sizes=[])
+        size_sql = "t.width::text || '/' || t.profile::text || ' R' || t.rim::text"
+        where.append(f"{size_sql} = ANY({arg(vehicle_sizes)}::text[])")
 
     sql = f"""
         SELECT t.*, count(*) OVER () AS total_count
@@ -163,7 +172,9 @@ async def search_tires(pool: asyncpg.Pool, q: TireQuery) -> TireSearchResult:
     """
     rows = await pool.fetch(sql, *args)
     total = int(rows[0]["total_count"]) if rows else 0
-    return TireSearchResult(items=[_tire(r) for r in rows], total=total)
+    return TireSearchResult(
+        items=[_tire(r) for r in rows], total=total, vehicle_sizes=vehicle_sizes
+    )
 
 
 async def get_tire(pool: asyncpg.Pool, sku: str) -> Tire | None:

@@ -25,10 +25,11 @@ from activities.store_client import (
 from store import db
 from store.api_models import Season, TireQuery, parse_size
 from store.catalogue import SIZES, catalogue, generate_catalogue, known_skus
-from store.migrate import migrate
+from store.migrate import MIGRATIONS_DIR, migrate
 from callcenter.devstack.inprocess import running_store
 
 KNOWN = known_skus()
+MIGRATIONS = len(list(MIGRATIONS_DIR.glob("*.sql")))
 _CYRILLIC = re.compile(r"[а-щьюяґєії]", re.IGNORECASE)
 
 
@@ -139,6 +140,32 @@ async def test_search_filters(store: StoreClient) -> None:
     assert [t.price_uah for t in dearest.items] == sorted(
         (t.price_uah for t in dearest.items), reverse=True
     )
+
+
+async def test_search_by_vehicle_and_the_remaining_filters(store: StoreClient) -> None:
+    octavia = await store.search_tires(
+        TireQuery(
+            vehicle_make="Шкода", vehicle_model="Октавія", vehicle_year=2015,
+            season=Season.WINTER, limit=50,
+        )
+    )  # fmt: skip
+    assert octavia.vehicle_sizes == ["195/65 R15", "205/55 R16", "225/45 R17"]
+    assert octavia.items and all(t.size in octavia.vehicle_sizes for t in octavia.items)
+    assert len({t.size for t in octavia.items}) > 1 and octavia.total >= len(octavia.items)
+    assert all(t.season == Season.WINTER for t in octavia.items)
+    assert (await store.search_tires(TireQuery(size="205/55 R16"))).vehicle_sizes is None
+
+    trabant = await store.search_tires(TireQuery(vehicle_make="Trabant", vehicle_model="601"))
+    assert (trabant.items, trabant.total, trabant.vehicle_sizes) == ([], 0, [])
+
+    run_flat = await store.search_tires(TireQuery(run_flat=True, limit=20))
+    assert run_flat.items and all(t.run_flat for t in run_flat.items)
+    studded = await store.search_tires(TireQuery(studded=True, rim=15, limit=20))
+    assert studded.items and all(t.studded and t.season == Season.WINTER for t in studded.items)
+    heavy = await store.search_tires(TireQuery(load_index_min=100, min_price=5000, limit=20))
+    assert heavy.items and all(t.load_index >= 100 and t.price_uah >= 5000 for t in heavy.items)
+    with pytest.raises(ValueError):
+        TireQuery(vehicle_model="Octavia")  # a model needs its make
 
 
 async def test_bad_parameters_are_a_clear_422(store_url: str, store: StoreClient) -> None:
@@ -272,7 +299,7 @@ async def test_seed_is_idempotent_across_restarts(make_database: Any) -> None:
     async with running_store(url) as base, StoreClient(base) as client:
         assert (await client.health()).tires == len(catalogue().tires)
     assert await snapshot() == first
-    assert first[3] == 1
+    assert first[3] == MIGRATIONS
 
 
 async def test_concurrent_starts_migrate_and_seed_once(make_database: Any) -> None:
@@ -280,7 +307,7 @@ async def test_concurrent_starts_migrate_and_seed_once(make_database: Any) -> No
     pools = [await db.create_pool(url, max_size=2) for _ in range(3)]
     try:
         applied = await asyncio.gather(*(migrate(p) for p in pools))
-        assert sorted(len(a) for a in applied) == [0, 0, 1]
+        assert sorted(len(a) for a in applied) == [0, 0, MIGRATIONS]
         inserted = await asyncio.gather(*(db.seed_catalogue(p) for p in pools))
         assert sorted(inserted) == [0, 0, len(catalogue().tires)]
         assert await db.count_tires(pools[0]) == len(catalogue().tires)
