@@ -1,0 +1,126 @@
+"""Phone and order numbers, heard and read back.
+
+Heard: "нуль шістдесят сім сто двадцять три сорок п'ять шістдесят сім", "+380 67 123 45 67",
+"067 123 4567" → "+380671234567"; order numbers in words or digits → digits. Wrong lengths are
+refused (None), so the agent asks again instead of looking up somebody else's number.
+Read back: in the groups people use ("нуль шістдесят сім, сто двадцять три, сорок п'ять,
+шістдесят сім"), or masked ("номер, що закінчується на сорок п'ять шістдесят сім").
+"""
+
+from __future__ import annotations
+
+import re
+
+from activities.brain.ukrainian.numbers import Token, digit_group_words, group_digits, number_tokens
+from activities.brain.ukrainian.text import normalise
+
+# Ukrainian mobile operator codes: a 9-digit number without its leading 0 must start with one.
+MOBILE_CODES = frozenset(
+    {"39", "50", "63", "66", "67", "68", "73", "89", "91", "92", "93", "94", "95", "96", "97", "98", "99"}
+)
+# Words that may sit between the digit groups of a number without ending it.
+_FILLERS = frozenset({"плюс", "тире", "дефіс", "і", "та", "ще", "ну", "е", "ее", "так", "далі", "потім"})
+
+
+def _digit_runs(text: str, *, split_tens: bool = False) -> list[str]:
+    """Runs of spoken or written digits, each run as one digit string.
+
+    Number words become their digits group by group ("сто двадцять три" → "123", "нуль" → "0"),
+    written digits keep their leading zeros; fillers ("плюс", "тире") do not break a run.
+    With `split_tens`, "п'ятдесят один" is read "50" "1" rather than "51".
+    """
+    norm = normalise(text.replace("+", " плюс "))
+    norm = re.sub(r"(\d)[\s\-().]+(?=\d)", r"\1 ", norm)
+    runs: list[str] = []
+    current: list[str] = []
+    tokens: list[Token] = number_tokens(norm, split_tens=split_tens)
+    for token in tokens:
+        if token.value is not None and not token.ordinal:
+            current.append(token.text if token.digits else str(token.value))
+        elif token.value is None and token.text in _FILLERS:
+            continue
+        elif current:
+            runs.append("".join(current))
+            current = []
+    if current:
+        runs.append("".join(current))
+    return runs
+
+
+def normalise_phone(digits: str) -> str | None:
+    """+380XXXXXXXXX from the digits of a Ukrainian number, or None if it cannot be one."""
+    digits = re.sub(r"\D", "", digits)
+    if len(digits) == 12 and digits.startswith("380"):
+        national = digits[3:]
+    elif len(digits) == 11 and digits.startswith("80"):
+        national = digits[2:]
+    elif len(digits) == 10 and digits.startswith("0"):
+        national = digits[1:]
+    elif len(digits) == 9 and digits[:2] in MOBILE_CODES:
+        national = digits
+    else:
+        return None
+    if national[0] == "0":
+        return None
+    return "+380" + national
+
+
+def parse_phone(text: str) -> str | None:
+    """A Ukrainian phone number said or typed, as +380XXXXXXXXX; None if none or a wrong length.
+
+    "нуль шістдесят сім сто двадцять три сорок п'ять шістдесят сім", "+380 67 123 45 67",
+    "067 123 4567", "мій номер 0671234567" → "+380671234567".
+    """
+    # "нуль п'ятдесят один два три ..." is 050 1 2 3 when 051 2 3 gives a wrong length
+    for split_tens in (False, True):
+        for run in _digit_runs(text, split_tens=split_tens):
+            phone = normalise_phone(run)
+            if phone:
+                return phone
+    return None
+
+
+def parse_order_number(text: str, *, min_digits: int = 5, max_digits: int = 10) -> str | None:
+    """An order number said or typed, digits only; None if none or of a wrong length.
+
+    "сто двадцять три чотириста п'ятдесят шість", "1 2 3 4 5 6", "номер 123456" → "123456".
+    A run that is a phone number is not an order number.
+    """
+    for run in _digit_runs(text):
+        if min_digits <= len(run) <= max_digits and not (len(run) >= 9 and normalise_phone(run)):
+            return run
+    return None
+
+
+def national_digits(phone: str) -> str:
+    """ "+380671234567" → "0671234567" (what a Ukrainian says)."""
+    normal = normalise_phone(phone)
+    if normal is None:
+        raise ValueError(f"not a Ukrainian phone number: {phone!r}")
+    return "0" + normal[4:]
+
+
+def speak_digits(digits: str, groups: tuple[int, ...] | None = None) -> str:
+    """Digits read in groups, separated by commas: "123456" → "сто двадцять три, чотириста п'ятдесят шість"."""
+    digits = re.sub(r"\D", "", digits)
+    return ", ".join(digit_group_words(group) for group in group_digits(digits, groups))
+
+
+def speak_phone(phone: str) -> str:
+    """ "+380671234567" → "нуль шістдесят сім, сто двадцять три, сорок п'ять, шістдесят сім"."""
+    return speak_digits(national_digits(phone), (3, 3, 2, 2))
+
+
+def speak_masked_phone(phone: str) -> str:
+    """ "+380671234567" → "номер, що закінчується на сорок п'ять шістдесят сім"."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) < 4:
+        raise ValueError(f"phone number too short: {phone!r}")
+    last = digits[-4:]
+    return f"номер, що закінчується на {digit_group_words(last[:2])} {digit_group_words(last[2:])}"
+
+
+def speak_order_number(number: str) -> str:
+    """ "123456" → "сто двадцять три, чотириста п'ятдесят шість";
+    "1234567" → "сто двадцять три, сорок п'ять, шістдесят сім"."""
+    return speak_digits(number)

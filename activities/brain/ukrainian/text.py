@@ -1,0 +1,75 @@
+"""Text normalisation shared by every parser: one apostrophe, lower case, no punctuation.
+
+A recognizer may give "П’ять", "пʼять" or "пять"; after `normalise` the first two are the same
+string, and the number tables also accept the third.
+"""
+
+from __future__ import annotations
+
+import re
+
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "‘": "'", "ʹ": "'", "′": "'", "´": "'"})
+
+# Words that undo what came before them: "ні, не шістнадцять, а сімнадцять".
+_CORRECTION_RE = re.compile(r"\bне (?P<old>(?:[\w'/]+ ){0,4}?[\w'/]+) (?:а|а саме|а от) (?P<new>.+)$")
+
+
+def normalise(text: str) -> str:
+    """Lower case, one kind of apostrophe, punctuation other than / and ' turned into spaces."""
+    text = text.translate(_APOSTROPHES).lower().replace("ё", "е")
+    text = re.sub(r"[^\w'/]+", " ", text)
+    text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes inside words
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of a text."""
+    return normalise(text).split()
+
+
+def has_any(text: str, stems: tuple[str, ...]) -> bool:
+    """Some word starts with one of the stems ("оператор" matches "оператора")."""
+    norm = normalise(text)
+    return any(re.search(rf"(?<![\w']){re.escape(stem)}", norm) for stem in stems)
+
+
+def has_word(text: str, phrases: tuple[str, ...]) -> bool:
+    """One of the words (or phrases) stands whole: "так" is not "також", "ні" is not "німецькі"."""
+    norm = normalise(text)
+    return any(re.search(rf"(?<![\w']){re.escape(p)}(?![\w'])", norm) for p in phrases)
+
+
+def split_correction(text: str) -> tuple[str, str, str] | None:
+    """(what came before, the withdrawn words, the words meant) of "… не X, а Y", else None.
+
+    "ні, не шістнадцять, а сімнадцять" → ("ні", "шістнадцять", "сімнадцять"). X is at most five
+    words, so "не знаю, а є …" is found too; callers decide whether the parts make sense.
+    """
+    norm = normalise(text)
+    match = _CORRECTION_RE.search(norm)
+    if not match:
+        return None
+    return norm[: match.start()].strip(), match.group("old"), match.group("new")
+
+
+def parse_correction(text: str) -> str | None:
+    """What the caller corrected to: "ні, не шістнадцять, а сімнадцять" → "сімнадцять"."""
+    found = split_correction(text)
+    return found[2] if found else None
+
+
+def apply_correction(text: str) -> str:
+    """The text with the withdrawn words left out, so every parser sees only what is meant.
+
+    "не у Львові, а в Києві" → "в києві"; text without a correction comes back normalised.
+    """
+    found = split_correction(text)
+    if not found:
+        return normalise(text)
+    before, _old, new = found
+    return f"{before} {new}".strip()
+
+
+def is_correction(text: str) -> bool:
+    """The caller withdraws something and says what they meant ("не X, а Y")."""
+    return split_correction(text) is not None
