@@ -12,10 +12,31 @@ from media_edge.tts.espeak_tts import EspeakTts
 def make_tts(settings: Settings) -> TtsEngineBase:
     if settings.tts_engine == TtsEngine.ESPEAK:
         return EspeakTts()
+    if settings.tts_engine == TtsEngine.GOOGLE:
+        # Imported here: the offline path never loads the Google libraries.
+        from media_edge.tts.google_tts import GoogleTts, GoogleTtsConfig
+
+        return GoogleTts(
+            GoogleTtsConfig(
+                voice=settings.google_tts_voice, streaming=settings.google_tts_streaming
+            )
+        )
     raise ValueError(f"TTS engine {settings.tts_engine!r} is not available in this build")
 
 
 def make_stt(settings: Settings) -> SttEngineBase:
     if settings.stt_engine == SttEngine.SIMULATED:
         return SimulatedRecognizer()
+    if settings.stt_engine == SttEngine.GOOGLE:
+        from media_edge.stt.google_stt import GoogleStt, GoogleSttConfig, default_project
+
+        return GoogleStt(
+            GoogleSttConfig(
+                project=settings.google_project or default_project(),
+                region=settings.google_stt_region,
+                model=settings.google_stt_model,
+                stream_max_s=settings.google_stt_stream_max_s,
+                final_timeout_s=settings.google_stt_final_timeout_s,
+            )
+        )
     raise ValueError(f"STT engine {settings.stt_engine!r} is not available in this build")

@@ -8,5 +8,13 @@ from callcenter.settings import LlmEngine, Settings
 
 
 def make_brains(settings: Settings) -> dict[str, Brain]:
-    """Every brain a call may name in `CallStart.llm_engine`; the offline rules brain always."""
-    return {LlmEngine.RULES.value: RulesBrain()}
+    """Every brain a call may name in `CallStart.llm_engine`; the offline rules brain always,
+    Claude when ANTHROPIC_API_KEY is set (asking for Claude without a key fails at start-up)."""
+    brains: dict[str, Brain] = {LlmEngine.RULES.value: RulesBrain()}
+    if settings.anthropic_api_key is not None:
+        from activities.brain.claude_brain import ClaudeBrain  # the SDK only where it is used
+
+        brains[LlmEngine.CLAUDE.value] = ClaudeBrain.from_settings(settings)
+    elif settings.llm_engine == LlmEngine.CLAUDE:
+        raise ValueError("CALLCENTER_LLM_ENGINE=claude needs ANTHROPIC_API_KEY in the environment")
+    return brains
