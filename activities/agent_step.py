@@ -61,7 +61,7 @@ class AgentStepActivities:
         brain = self._brains.get(step.llm_engine)
         if brain is None:
             raise ValueError(f"unknown llm engine {step.llm_engine!r}; have {sorted(self._brains)}")
-        tools = ToolRunner(self._store)
+        tools = ToolRunner(self._store, caller_number=step.caller_number)
         ctx = StepContext(
             call_id=step.call_id,
             caller_number=step.caller_number,
@@ -69,6 +69,7 @@ class AgentStepActivities:
             memory=dict(step.memory),
             tools=tools,
             say=say,
+            asked=step.expect,
         )
         await brain.run_step(ctx)
         finished = time.perf_counter()
@@ -78,6 +79,7 @@ class AgentStepActivities:
             pending_action=tools.pending_action,
             memory=ctx.memory,
             scenarios=sorted(ctx.scenarios),
+            expect=ctx.expect,
             first_text_ms=round(((first_text_at or finished) - started) * 1000, 2),
             duration_ms=round((finished - started) * 1000, 2),
         )

@@ -12,18 +12,34 @@ from pathlib import Path
 import asyncpg
 from temporalio import activity
 
+from activities.metrics import count_call, count_transfer
 from workflows.models import CallRecord
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 _UPSERT = """
 INSERT INTO callcenter.calls (call_id, caller_number, dialled_number, edge_id, started_at, ended_at,
-    outcome, hangup_reason, scenarios, turns, transcript, tool_calls, latencies, transfer)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14::jsonb)
+    outcome, hangup_reason, scenarios, turns, transcript, tool_calls, latencies, transfer,
+    order_number, booking_number, fulfilments)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14::jsonb,
+    $15, $16, $17::jsonb)
 ON CONFLICT (call_id) DO UPDATE SET
     ended_at = EXCLUDED.ended_at, outcome = EXCLUDED.outcome, hangup_reason = EXCLUDED.hangup_reason,
     scenarios = EXCLUDED.scenarios, turns = EXCLUDED.turns, transcript = EXCLUDED.transcript,
-    tool_calls = EXCLUDED.tool_calls, latencies = EXCLUDED.latencies, transfer = EXCLUDED.transfer
+    tool_calls = EXCLUDED.tool_calls, latencies = EXCLUDED.latencies, transfer = EXCLUDED.transfer,
+    order_number = coalesce(EXCLUDED.order_number, callcenter.calls.order_number),
+    booking_number = coalesce(EXCLUDED.booking_number, callcenter.calls.booking_number),
+    fulfilments = EXCLUDED.fulfilments
+"""
+
+# A fulfilment may have finished after the workflow stopped waiting for it: take its note.
+_MERGE_NOTES = """
+UPDATE callcenter.calls c SET
+    order_number = coalesce(c.order_number,
+        (SELECT number FROM callcenter.call_fulfilments f WHERE f.call_id = $1 AND f.kind = 'order')),
+    booking_number = coalesce(c.booking_number,
+        (SELECT number FROM callcenter.call_fulfilments f WHERE f.call_id = $1 AND f.kind = 'booking'))
+WHERE c.call_id::text = $1
 """
 
 
@@ -40,7 +56,7 @@ class CallRecordActivities:
             for call in entry.tool_calls
         ]
         turns = sum(1 for entry in record.transcript if entry.role == "caller")
-        async with self._pool.acquire() as conn:
+        async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 _UPSERT,
                 record.call_id,
@@ -59,4 +75,11 @@ class CallRecordActivities:
                 json.dumps(record.transfer.model_dump(mode="json"), ensure_ascii=False)
                 if record.transfer
                 else None,
+                record.order_number,
+                record.booking_number,
+                json.dumps([f.model_dump(mode="json") for f in record.fulfilments], ensure_ascii=False),
             )
+            await conn.execute(_MERGE_NOTES, record.call_id)
+        count_call(record.outcome.value)  # after the write: a failed attempt is retried, not counted
+        if record.transfer is not None:
+            count_transfer(record.transfer.summary.removeprefix("ШІ: ") or "unknown")

@@ -7,13 +7,25 @@ the runner records them as a `PendingAction` and the workflow decides.
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from activities.store_client import StoreClient, StoreRejected, StoreUnavailable
-from store.api_models import DeliveryMethod, Season, TireQuery
+from activities.metrics import observe_tool
+from activities.brain.ukrainian.phones import normalise_phone
+from activities.store_client import StoreClient, StoreNotFound, StoreRejected, StoreUnavailable
+from store.api_models import (
+    BookingRequest,
+    Delivery,
+    DeliveryMethod,
+    Order,
+    OrderDraft,
+    OrderItemRequest,
+    Season,
+    TireQuery,
+)
 from workflows.models import PendingAction, ToolCall
 
 
@@ -125,8 +137,9 @@ class ToolError(Exception):
 class ToolRunner:
     """Runs read tools against the store and records every call with its timing."""
 
-    def __init__(self, store: StoreClient) -> None:
+    def __init__(self, store: StoreClient, caller_number: str = "") -> None:
         self._store = store
+        self._caller_number = caller_number
         self.calls: list[ToolCall] = []
         self.pending_action: PendingAction | None = None
 
@@ -137,8 +150,8 @@ class ToolRunner:
         try:
             if name in ACTION_TOOLS:
                 args = ACTION_TOOLS[name].model_validate(arguments)
-                self.pending_action = PendingAction(name=name, arguments=args.model_dump())
-                record.result = {"status": "requested"}
+                self.pending_action = await self._prepare_action(name, args)
+                record.result = {"status": "awaiting_caller_confirmation", **(self.pending_action.store_facts or {})}
                 return record.result
             if name not in READ_TOOLS:
                 raise ToolError(f"unknown tool {name!r}")
@@ -148,7 +161,7 @@ class ToolRunner:
         except ValidationError as exc:
             record.error = f"invalid arguments: {exc.errors()[0]['msg']}"
             raise ToolError(record.error) from exc
-        except (StoreUnavailable, StoreRejected) as exc:
+        except (StoreUnavailable, StoreRejected, StoreNotFound) as exc:
             record.error = str(exc)
             raise ToolError(record.error) from exc
         except ToolError as exc:
@@ -156,6 +169,8 @@ class ToolRunner:
             raise
         finally:
             record.duration_ms = round((time.perf_counter() - started) * 1000, 2)
+            failure = sys.exc_info()[1]  # the error kind: the store's or pydantic's exception class
+            observe_tool(name, record.duration_ms / 1000, type(failure.__cause__ or failure).__name__ if failure else None)
 
     async def _run_read(self, name: str, args: BaseModel) -> Any:
         if isinstance(args, SearchTiresArgs):
@@ -174,7 +189,106 @@ class ToolRunner:
         if isinstance(args, CheckAvailabilityArgs):
             availability = await self._store.availability(args.sku, args.city)
             return availability.model_dump(mode="json")
+        if isinstance(args, GetOrderStatusArgs):
+            return await self._order_status(args)
+        if isinstance(args, FittingSlotsArgs):
+            return await self._fitting_slots(args)
         raise ToolError(f"no runner for {name}")
+
+    def _phone(self, given: str | None) -> str:
+        phone = normalise_phone(given or self._caller_number)
+        if phone is None:
+            raise ToolError("потрібен номер телефону у форматі +380XXXXXXXXX")
+        return phone
+
+    async def _order_status(self, args: GetOrderStatusArgs) -> dict[str, Any]:
+        if args.order_number:
+            number = "".join(ch for ch in args.order_number if ch.isdigit())
+            order = await self._store.get_order(number) if number else None
+            return {"found": order is not None, "orders": [order_status_summary(order)] if order else []}
+        orders = await self._store.orders_by_phone(self._phone(args.phone))
+        return {"found": bool(orders), "orders": [order_status_summary(o) for o in orders[:3]]}
+
+    async def _fitting_slots(self, args: FittingSlotsArgs) -> dict[str, Any]:
+        centres = {c.centre_id: c for c in await self._store.fitting_centres(args.city)}
+        slots = await self._store.fitting_slots(
+            city=args.city, centre_id=args.centre_id, date_from=args.date_from, days=args.days, limit=args.limit
+        )
+        return {
+            "slots": [
+                {
+                    "centre_id": slot.centre_id,
+                    "address": centres[slot.centre_id].address if slot.centre_id in centres else None,
+                    "start": slot.start,
+                    "minutes": slot.minutes,
+                }
+                for slot in slots
+            ]
+        }
+
+    async def _prepare_action(self, name: str, args: BaseModel) -> PendingAction:
+        """Check an order or booking with the store now, so the read-back holds only its facts."""
+        if isinstance(args, CreateOrderArgs):
+            draft = OrderDraft(
+                items=[OrderItemRequest(sku=i.sku, quantity=i.quantity) for i in args.items],
+                delivery=Delivery(method=args.delivery_method, city=args.city, branch=args.branch, address=args.address),
+                phone=self._phone(args.phone),
+                customer_name=args.customer_name,
+            )
+            if draft.delivery.method == DeliveryMethod.NOVA_POSHTA and not draft.delivery.branch:
+                raise ToolError("для доставки Новою поштою потрібен номер відділення")
+            if draft.delivery.method == DeliveryMethod.COURIER and not draft.delivery.address:
+                raise ToolError("для кур'єрської доставки потрібна адреса")
+            quote = await self._store.quote_order(draft)
+            if not quote.available:
+                raise ToolError("; ".join(quote.problems) or "товару немає в потрібній кількості")
+            return PendingAction(
+                name=name,
+                arguments={"request": draft.model_dump(mode="json")},
+                store_facts={"quote": quote.model_dump(mode="json")},
+            )
+        if isinstance(args, BookFittingArgs):
+            request = BookingRequest(
+                centre_id=args.centre_id,
+                start=args.start,
+                phone=self._phone(args.phone),
+                customer_name=args.customer_name,
+                vehicle=args.vehicle,
+                tire_size=args.tire_size,
+                order_number=args.order_number,
+            )
+            centre = next((c for c in await self._store.fitting_centres(None) if c.centre_id == args.centre_id), None)
+            if centre is None:
+                raise ToolError(f"немає шиномонтажу {args.centre_id}")
+            free = await self._store.fitting_slots(
+                centre_id=args.centre_id, date_from=args.start[:10], days=1, limit=50
+            )
+            slot = next((s for s in free if s.start[:16] == args.start[:16]), None)
+            if slot is None:
+                raise ToolError("цей час уже зайнятий або поза робочими годинами")
+            return PendingAction(
+                name=name,
+                arguments={"request": request.model_dump(mode="json")},
+                store_facts={"slot": slot.model_dump(mode="json"), "centre": centre.model_dump(mode="json")},
+            )
+        return PendingAction(name=name, arguments=args.model_dump())
+
+
+def order_status_summary(order: Order) -> dict[str, Any]:
+    """What the agent may say about an order; the phone stays masked."""
+    return {
+        "number": order.number,
+        "status": order.status.value,
+        "items": [f"{line.quantity}× {line.brand} {line.model} {line.size}" for line in order.lines],
+        "total_uah": order.total_uah,
+        "delivery_method": order.delivery.method.value,
+        "city": order.delivery.city,
+        "branch": order.delivery.branch,
+        "expected_delivery": order.expected_delivery,
+        "tracking_number": order.tracking_number,
+        "created_at": order.created_at,
+        "last_change": order.history[-1].at if order.history else None,
+    }
 
 
 def tire_summary(tire: Any) -> dict[str, Any]:

@@ -1,48 +1,84 @@
-"""The worker process (queue "calls"): call workflows and the activities that outlive a call.
+"""The worker process (queue "calls"): call workflows and everything that outlives a call.
 
-Agent steps do not run here: they run on each edge's own queue, next to the call's audio.
+Here run the call workflow, the fulfilment of confirmed orders and bookings (store writes,
+SMS, back-office tasks) and the call records. Agent steps do not run here: they run on each
+edge's own queue, next to the call's audio.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
+from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.call_records import MIGRATIONS, CallRecordActivities
+from activities.fulfilment import FulfilmentActivities
+from activities.sms import HttpGateway, OutboxGateway, SmsActivities, SmsGateway
+from activities.store_client import StoreClient
 from callcenter.health import serve_health
 from callcenter.migrations import apply_migrations
-from callcenter.settings import Settings
+from callcenter.settings import Settings, SmsEngine
 from callcenter.signals import stop_event_on_signals
-from temporal.client import connect
+from temporal.client import connect_from
 from workflows.call_workflow import CallWorkflow
+from workflows.fulfilment_workflow import FulfilmentWorkflow
 
 log = logging.getLogger("callcenter.worker")
 
 
-async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    stop = stop or asyncio.Event()
+def make_sms_gateway(settings: Settings) -> SmsGateway:
+    if settings.sms_engine == SmsEngine.HTTP:
+        if not settings.sms_http_url or settings.sms_http_token is None:
+            raise ValueError("sms_engine=http needs CALLCENTER_SMS_HTTP_URL and CALLCENTER_SMS_HTTP_TOKEN")
+        return HttpGateway(settings.sms_http_url, settings.sms_http_token.get_secret_value(), settings.sms_sender)
+    return OutboxGateway()
+
+
+@asynccontextmanager
+async def calls_worker(client: Client, settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """The running worker on ``settings.calls_task_queue``; yields the call records' pool."""
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=5)
+    store = StoreClient(
+        settings.store_url, timeout_s=settings.store_timeout_s, write_timeout_s=settings.store_write_timeout_s
+    )
     try:
         async with pool.acquire() as conn:
             await apply_migrations(conn, MIGRATIONS, component="callcenter")
-        client = await connect(settings.temporal_address, settings.temporal_namespace)
         records = CallRecordActivities(pool)
-        worker = Worker(
+        fulfilment = FulfilmentActivities(store, pool)
+        sms = SmsActivities(pool, make_sms_gateway(settings))
+        async with Worker(
             client,
             task_queue=settings.calls_task_queue,
-            workflows=[CallWorkflow],
-            activities=[records.save_call_record],
-        )
+            workflows=[CallWorkflow, FulfilmentWorkflow],
+            activities=[
+                records.save_call_record,
+                fulfilment.create_order,
+                fulfilment.book_fitting,
+                fulfilment.open_ops_task,
+                fulfilment.note_fulfilment,
+                sms.send_sms,
+            ],
+        ):
+            yield pool
+    finally:
+        await store.aclose()
+        await pool.close()
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    client = await connect_from(settings)
+    async with calls_worker(client, settings):
         health = await serve_health(settings.edge_host, settings.worker_metrics_port)
         log.info("worker on queue %r, health on :%d", settings.calls_task_queue, settings.worker_metrics_port)
-        async with worker:
-            await stop.wait()
+        await stop.wait()
         await health.stop()
-    finally:
-        await pool.close()
 
 
 def main(settings: Settings) -> None:

@@ -19,7 +19,7 @@ from temporalio.worker import Replayer, Worker
 from activities.agent_step import AgentStepActivities
 from activities.brain.base_brain import Brain, StepContext
 from activities.store_client import StoreClient
-from callcenter.devstack.inprocess import running_worker
+from callcenter.worker import calls_worker
 from callcenter.settings import Settings
 from media_edge.phrases import PHRASES
 from workflows import search_attributes as sa
@@ -54,10 +54,12 @@ class ScriptedBrain(Brain):
 async def harness(temporal_client: Client, database_url: str):
     brain = ScriptedBrain()
     suffix = uuid.uuid4().hex[:8]
-    settings = Settings(calls_task_queue=f"wf-calls-{suffix}", edge_id=f"wf-{suffix}", llm_engine="rules")
+    settings = Settings(
+        calls_task_queue=f"wf-calls-{suffix}", edge_id=f"wf-{suffix}", llm_engine="rules", DATABASE_URL=database_url
+    )
     async with StoreClient("http://127.0.0.1:9") as store:  # the scripted brain reads nothing
         steps = AgentStepActivities({"rules": brain}, store)
-        async with running_worker(temporal_client, database_url, settings.calls_task_queue):
+        async with calls_worker(temporal_client, settings):
             async with Worker(temporal_client, task_queue=settings.edge_task_queue, activities=[steps.agent_step]):
                 yield settings, brain
 

@@ -18,6 +18,8 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from media_edge.phrases import PHRASES
     from workflows import search_attributes as sa
+    from workflows.confirmation import Awaiting, classify_confirmation, fulfilment_words, readback_for
+    from workflows.fulfilment_workflow import FulfilmentWorkflow, fulfilment_workflow_id
     from workflows.masking import mask_phone
     from workflows.models import (
         AgentStepInput,
@@ -27,9 +29,15 @@ with workflow.unsafe.imports_passed_through():
         CallRecord,
         CallSnapshot,
         CallStart,
+        ExpectedReply,
+        FulfilmentInput,
+        FulfilmentKind,
+        FulfilmentResult,
+        FulfilmentStatus,
         HangupInfo,
         Message,
         NextAction,
+        PendingAction,
         Role,
         Scenario,
         TranscriptEntry,
@@ -47,6 +55,11 @@ AGENT_STEP_RETRY = RetryPolicy(maximum_attempts=1)
 CALL_RECORD_START_TO_CLOSE = timedelta(seconds=15)
 CALL_RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 HANGUP_GRACE = timedelta(seconds=60)
+# After a "yes" the caller waits this long for the order number; later, it comes by SMS.
+FULFILMENT_WAIT_ON_CALL = timedelta(seconds=5)
+# The call record waits this long for fulfilments to finish (their notes cover any later end).
+FULFILMENT_WAIT_FOR_RECORD = timedelta(minutes=10)
+MAX_CONFIRMATION_ASKS = 2
 TRANSFER_SUMMARY_MAX = 40  # shown as the caller name on the operator's phone
 
 
@@ -66,6 +79,10 @@ class CallWorkflow:
         self._hangup: HangupInfo | None = None
         self._greeted = False
         self._turn_lock = asyncio.Lock()
+        self._expect = ExpectedReply.OPEN
+        self._awaiting: Awaiting | None = None
+        self._fulfilments: list[asyncio.Task[FulfilmentResult]] = []
+        self._results: list[FulfilmentResult] = []
 
     @workflow.run
     async def run(self, start: CallStart) -> CallSnapshot:
@@ -85,6 +102,7 @@ class CallWorkflow:
         except asyncio.TimeoutError:
             self._hangup = HangupInfo(reason="timeout", at=workflow.now())
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._settle_fulfilments()
         self._finish()
         await workflow.execute_activity(
             "save_call_record",
@@ -116,6 +134,11 @@ class CallWorkflow:
             self._add_entry(Role.CALLER, turn.text, turn_id=turn.turn_id)
             latency = TurnLatency(turn_id=turn.turn_id, stt_ms=turn.stt_ms)
             self._latencies.append(latency)
+            if self._awaiting is not None:
+                answered = await self._answer_confirmation(turn)
+                if answered is not None:
+                    self._show_details()
+                    return answered
             try:
                 step = await self._agent_step(turn)
             except ActivityError as err:
@@ -156,6 +179,9 @@ class CallWorkflow:
             latencies=self._latencies,
             transfer=self._transfer,
             ended=self._hangup is not None,
+            order_number=self._number(FulfilmentKind.ORDER),
+            booking_number=self._number(FulfilmentKind.BOOKING),
+            awaiting_confirmation=self._awaiting.readback if self._awaiting else None,
         )
 
     # --- the turn ------------------------------------------------------------------
@@ -171,6 +197,7 @@ class CallWorkflow:
                 memory=self._memory,
                 llm_engine=self._start.llm_engine,
                 speak=self._start.speak_replies,
+                expect=self._expect,
             ),
             result_type=AgentStepResult,
             task_queue=self._start.agent_task_queue,
@@ -184,7 +211,9 @@ class CallWorkflow:
         """Actions with effects are decided here, never inside the step."""
         action = step.pending_action
         if action is None:
-            return TurnResult(turn_id=turn.turn_id, reply_text=step.text)
+            return self._reply(TurnResult(turn_id=turn.turn_id, reply_text=step.text, expect=step.expect))
+        if action.name in ("create_order", "book_fitting"):
+            return self._ask_confirmation(turn, step.text, action)
         if action.name == "transfer_to_operator":
             return self._transfer_to_operator(turn, step.text, str(action.arguments.get("reason", "")))
         if action.name == "end_call":
@@ -194,7 +223,106 @@ class CallWorkflow:
             self._add_entry(Role.AGENT, goodbye, turn_id=turn.turn_id)
             return TurnResult(turn_id=turn.turn_id, reply_text=step.text, say_text=goodbye, next=NextAction.HANG_UP)
         workflow.logger.warning("agent asked for unknown action %s", action.name)
-        return TurnResult(turn_id=turn.turn_id, reply_text=step.text)
+        return self._reply(TurnResult(turn_id=turn.turn_id, reply_text=step.text))
+
+    def _reply(self, result: TurnResult) -> TurnResult:
+        self._expect = result.expect
+        return result
+
+    # --- confirmation and fulfilment ----------------------------------------------------
+
+    def _ask_confirmation(self, turn: CallerTurn, reply_text: str, action: PendingAction) -> TurnResult:
+        """Read back the store's facts; nothing happens until the caller says yes (or presses 1)."""
+        self._awaiting = Awaiting(action=action, readback=readback_for(action, workflow.now().date()), turn_id=turn.turn_id)
+        self._add_entry(Role.AGENT, self._awaiting.readback, turn_id=turn.turn_id)
+        return self._reply(
+            TurnResult(
+                turn_id=turn.turn_id,
+                reply_text=reply_text,
+                say_text=self._awaiting.readback,
+                expect=ExpectedReply.YES_NO,
+            )
+        )
+
+    async def _answer_confirmation(self, turn: CallerTurn) -> TurnResult | None:
+        """The caller's answer to a read-back; None hands the turn to the agent as usual."""
+        awaiting = self._awaiting
+        assert awaiting is not None
+        verdict = classify_confirmation(turn.text, turn.dtmf)
+        if verdict == "yes":
+            self._awaiting = None
+            return await self._fulfil(turn, awaiting)
+        if verdict == "unclear" and awaiting.asks < MAX_CONFIRMATION_ASKS:
+            awaiting.asks += 1
+            ask = PHRASES["confirm_again"]
+            self._add_entry(Role.AGENT, ask, turn_id=turn.turn_id)
+            return self._reply(TurnResult(turn_id=turn.turn_id, reply_text="", say_text=ask, expect=ExpectedReply.YES_NO))
+        # "no" (or a correction, or still unclear): the agent goes on from what the caller said
+        self._awaiting = None
+        self._memory["declined"] = awaiting.action.name
+        self._add_entry(Role.SYSTEM, f"caller did not confirm {awaiting.action.name}", turn_id=turn.turn_id)
+        return None
+
+    async def _fulfil(self, turn: CallerTurn, awaiting: Awaiting) -> TurnResult:
+        kind = FulfilmentKind.ORDER if awaiting.action.name == "create_order" else FulfilmentKind.BOOKING
+        request = awaiting.action.arguments["request"]
+        call_id = self._start.call_id
+        job = FulfilmentInput(
+            call_id=call_id,
+            kind=kind,
+            idempotency_key=f"{call_id}:{kind.value}:{turn.turn_id}",
+            phone=request["phone"],
+            request=request,
+            readback=awaiting.readback,
+            calls_task_queue=self._start.calls_task_queue,
+        )
+        self._scenarios.add(Scenario.ORDER if kind == FulfilmentKind.ORDER else Scenario.FITTING)
+        self._add_entry(Role.SYSTEM, f"caller confirmed {kind.value}", turn_id=turn.turn_id)
+        handle = await workflow.start_child_workflow(
+            FulfilmentWorkflow.run,
+            job,
+            id=fulfilment_workflow_id(call_id, kind, turn.turn_id),
+            task_queue=self._start.calls_task_queue,
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            static_summary=f"{kind.value} for call {call_id}",
+        )
+        self._fulfilments.append(handle)
+        await workflow.wait([handle], timeout=FULFILMENT_WAIT_ON_CALL.total_seconds())
+        result = self._collect(handle)
+        say = fulfilment_words(kind, result)
+        self._memory["fulfilled"] = {"kind": kind.value, "number": result.number if result else None}
+        self._add_entry(Role.AGENT, say, turn_id=turn.turn_id)
+        self._upsert_outcome()
+        return self._reply(TurnResult(turn_id=turn.turn_id, reply_text="", say_text=say))
+
+    def _collect(self, handle: asyncio.Task[FulfilmentResult]) -> FulfilmentResult | None:
+        """The child's result if it has one; remembered once for the record and the search."""
+        if not handle.done():
+            return None
+        try:
+            result = handle.result()
+        except Exception as err:  # noqa: BLE001 - a failed child is reported, not raised into the call
+            workflow.logger.warning("fulfilment failed: %s", err)
+            return None
+        if result not in self._results:
+            self._results.append(result)
+            if result.status == FulfilmentStatus.DONE and result.number:
+                key = sa.ORDER_NUMBER if result.kind == FulfilmentKind.ORDER else sa.BOOKING_NUMBER
+                workflow.upsert_search_attributes([key.value_set(result.number)])
+        return result
+
+    async def _settle_fulfilments(self) -> None:
+        pending = [h for h in self._fulfilments if not h.done()]
+        if pending:
+            await workflow.wait(pending, timeout=FULFILMENT_WAIT_FOR_RECORD.total_seconds())
+        for handle in self._fulfilments:
+            self._collect(handle)
+
+    def _number(self, kind: FulfilmentKind) -> str | None:
+        for result in reversed(self._results):
+            if result.kind == kind and result.number:
+                return result.number
+        return None
 
     def _transfer_to_operator(self, turn: CallerTurn, reply_text: str, reason: str) -> TurnResult:
         self._scenarios.add(Scenario.TRANSFER)
@@ -265,6 +393,11 @@ class CallWorkflow:
         ]
         if self._transfer:
             lines.append(f"transfer: {self._transfer.summary}")
+        for result in self._results:
+            label = "замовлення" if result.kind == FulfilmentKind.ORDER else "шиномонтаж"
+            lines.append(f"{label} №{result.number or '—'} ({result.status.value}): {result.summary or result.detail}")
+        if self._awaiting:
+            lines.append(f"awaiting confirmation: {self._awaiting.readback[:120]}")
         if last:
             lines.append(f"last: {last[:120]}")
         workflow.set_current_details("\n\n".join(lines))
@@ -284,4 +417,7 @@ class CallWorkflow:
             transcript=self._transcript,
             latencies=self._latencies,
             transfer=self._transfer,
+            order_number=self._number(FulfilmentKind.ORDER),
+            booking_number=self._number(FulfilmentKind.BOOKING),
+            fulfilments=self._results,
         )

@@ -19,3 +19,4 @@ def mask_phone(number: str) -> str:
 def mask_phones_in(text: str) -> str:
     """Mask every phone-number-looking run in free text (log lines)."""
     return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+

@@ -128,6 +128,7 @@ class AgentStepResult(BaseModel):
     scenarios: list[Scenario] = Field(default_factory=list)
     first_text_ms: float = 0.0  # step start → first sentence handed to TTS
     duration_ms: float = 0.0
+    expect: ExpectedReply = ExpectedReply.OPEN  # what the reply asked the caller for
 
 
 class TransferInfo(BaseModel):
@@ -180,6 +181,9 @@ class CallSnapshot(BaseModel):
     latencies: list[TurnLatency]
     transfer: TransferInfo | None = None
     ended: bool = False
+    order_number: str | None = None
+    booking_number: str | None = None
+    awaiting_confirmation: str | None = None  # the read-back the caller has not yet answered
 
 
 class CallRecord(BaseModel):
@@ -197,3 +201,71 @@ class CallRecord(BaseModel):
     transcript: list[TranscriptEntry]
     latencies: list[TurnLatency]
     transfer: TransferInfo | None = None
+    order_number: str | None = None
+    booking_number: str | None = None
+    fulfilments: list[FulfilmentResult] = Field(default_factory=list)
+
+
+# --- fulfilment: what the call promised, done after it if need be ---------------------------
+
+
+class FulfilmentKind(StrEnum):
+    ORDER = "order"
+    BOOKING = "booking"
+
+
+class FulfilmentStatus(StrEnum):
+    DONE = "done"  # the store created the order / booking
+    REFUSED = "refused"  # the store refused for good (sold out, slot taken): a person follows up
+
+
+class FulfilmentInput(BaseModel):
+    """Child workflow input: one confirmed action, with the key that makes it happen once."""
+
+    call_id: str
+    kind: FulfilmentKind
+    idempotency_key: str  # the call's workflow id + the step: never the run id
+    phone: str  # the customer's number for the store and the SMS, E.164
+    request: dict[str, Any]  # an OrderDraft or a BookingRequest, as JSON
+    readback: str  # what the caller heard and said yes to (for the ops task and the record)
+    calls_task_queue: str = "calls"
+
+
+class FulfilmentResult(BaseModel):
+    kind: FulfilmentKind
+    status: FulfilmentStatus
+    number: str | None = None  # the order or booking number
+    detail: str = ""  # the store's answer, in a sentence
+    summary: str = ""  # for the caller and the SMS: what was ordered or booked
+    sms_sent: bool = False
+    task_id: int | None = None  # the ops task opened when the store refused
+
+
+class SmsMessage(BaseModel):
+    key: str  # idempotency key: one SMS per key, however often the activity runs
+    phone: str
+    text: str
+
+
+class SmsReceipt(BaseModel):
+    key: str
+    status: str  # sent, duplicate (already sent under this key)
+    provider_id: str | None = None
+
+
+class OpsTask(BaseModel):
+    key: str  # one task per key
+    kind: str  # order_refused, booking_refused, callback
+    call_id: str
+    phone: str
+    reference: str = ""
+    detail: str
+
+
+class CallNote(BaseModel):
+    """A fulfilment's outcome, attached to the call's record in PostgreSQL."""
+
+    call_id: str
+    kind: FulfilmentKind
+    number: str | None
+    status: FulfilmentStatus

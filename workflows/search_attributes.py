@@ -13,5 +13,16 @@ ORDER_NUMBER = SearchAttributeKey.for_keyword("OrderNumber")
 BOOKING_NUMBER = SearchAttributeKey.for_keyword("BookingNumber")
 TRANSFERRED = SearchAttributeKey.for_bool("Transferred")
 EDGE_ID = SearchAttributeKey.for_keyword("EdgeId")
+# On fulfilment workflows: done, or refused (sold out, slot taken: a person follows up).
+FULFILMENT_STATUS = SearchAttributeKey.for_keyword("FulfilmentStatus")
 
-ALL = (CALLER_NUMBER, CALL_OUTCOME, CALL_SCENARIOS, ORDER_NUMBER, BOOKING_NUMBER, TRANSFERRED, EDGE_ID)
+ALL = (
+    CALLER_NUMBER,
+    CALL_OUTCOME,
+    CALL_SCENARIOS,
+    ORDER_NUMBER,
+    BOOKING_NUMBER,
+    TRANSFERRED,
+    EDGE_ID,
+    FULFILMENT_STATUS,
+)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from activities.tools import ToolRunner
-from workflows.models import Message, Scenario
+from workflows.models import ExpectedReply, Message, Scenario
 
 
 @dataclass
@@ -25,6 +25,11 @@ class StepContext:
     tools: ToolRunner
     say: Callable[[str], Awaitable[None]]
     scenarios: set[Scenario] = field(default_factory=set)
+    # What the caller was last asked for, and what this reply asks for (the edge tunes its
+    # endpointing and DTMF collection to it): set `expect` when the reply asks a yes/no question
+    # or for a number.
+    asked: ExpectedReply = ExpectedReply.OPEN
+    expect: ExpectedReply = ExpectedReply.OPEN
 
     @property
     def caller_text(self) -> str:

@@ -14,15 +14,12 @@ from typing import Any
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.worker import Worker
 
-from activities.call_records import MIGRATIONS, CallRecordActivities
 from callcenter.http_server import BackgroundServer
-from callcenter.migrations import apply_migrations
 from callcenter.settings import Settings
+from callcenter.worker import calls_worker
 from media_edge.app import RunningEdge, start_edge
 from store.app import create_app
-from workflows.call_workflow import CallWorkflow
 
 
 @asynccontextmanager
@@ -34,22 +31,6 @@ async def running_store(database_url: str, **fault_options: Any) -> AsyncIterato
         yield f"http://127.0.0.1:{server.port}"
     finally:
         await server.stop()
-
-
-@asynccontextmanager
-async def running_worker(client: Client, database_url: str, task_queue: str) -> AsyncIterator[asyncpg.Pool]:
-    """The calls worker: CallWorkflow and the call-record activity; yields its database pool."""
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=5)
-    try:
-        async with pool.acquire() as conn:
-            await apply_migrations(conn, MIGRATIONS, component="callcenter")
-        records = CallRecordActivities(pool)
-        async with Worker(
-            client, task_queue=task_queue, workflows=[CallWorkflow], activities=[records.save_call_record]
-        ):
-            yield pool
-    finally:
-        await pool.close()
 
 
 @dataclass
@@ -78,9 +59,10 @@ async def running_system(
             store_url=store_url,
             edge_http_port=0,
             audiosocket_port=0,
+            DATABASE_URL=database_url,
             **settings_overrides,
         )
-        async with running_worker(client, database_url, base.calls_task_queue) as pool:
+        async with calls_worker(client, base) as pool:
             edge = await start_edge(base)
             settings = base.model_copy(
                 update={

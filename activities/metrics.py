@@ -1,0 +1,95 @@
+"""Prometheus metrics of the agent's work: calls, transfers, tools, SMS, store retries, orders, bookings.
+
+Metric objects live in prometheus_client's default registry, which both processes serve on
+``/metrics``: the worker (``callcenter/health.py``, port ``worker_metrics_port``) and the edge
+(``media_edge/api.py``). The agent step and its read tools run in the edge process, so
+``callcenter_tool_*`` and ``callcenter_llm_first_token_seconds`` show up on the edge's
+``/metrics``; call records, SMS, orders and bookings are counted by the worker.
+
+Call the helpers, not the objects: they keep label values short and bounded (a label value is a
+time series of its own, so free text such as an error message never becomes one).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+_TOOL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2.0, 3.0, 5.0)
+_LLM_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0, 5.0)
+
+CALLS = Counter("callcenter_calls", "Finished calls recorded, by outcome", ["outcome"])
+TRANSFERS = Counter("callcenter_transfers", "Calls handed to an operator, by reason", ["reason"])
+TOOL_SECONDS = Histogram("callcenter_tool_seconds", "Agent tool run time", ["tool"], buckets=_TOOL_BUCKETS)
+TOOL_ERRORS = Counter("callcenter_tool_errors", "Agent tool failures, by kind of failure", ["tool", "kind"])
+SMS = Counter("callcenter_sms", "SMS confirmations, by result", ["result"])
+STORE_RETRIES = Counter("callcenter_store_retries", "Retried Store API writes, by operation", ["operation"])
+ORDERS = Counter("callcenter_orders", "Orders the agent placed, by result", ["result"])
+BOOKINGS = Counter("callcenter_bookings", "Fitting bookings the agent made, by result", ["result"])
+LLM_FIRST_TOKEN = Histogram(
+    "callcenter_llm_first_token_seconds", "Agent step start → first LLM token, by engine", ["engine"],
+    buckets=_LLM_BUCKETS,
+)
+
+# Every metric name as Prometheus exposes it (counters gain "_total"); the Grafana dashboard test
+# checks its queries against these and the edge's.
+METRIC_NAMES = (
+    "callcenter_calls_total",
+    "callcenter_transfers_total",
+    "callcenter_tool_seconds",
+    "callcenter_tool_errors_total",
+    "callcenter_sms_total",
+    "callcenter_store_retries_total",
+    "callcenter_orders_total",
+    "callcenter_bookings_total",
+    "callcenter_llm_first_token_seconds",
+)
+
+_MAX_LABEL = 40
+
+
+def _label(value: str | None, default: str = "unknown") -> str:
+    text = (value or "").strip()
+    return text[:_MAX_LABEL] if text else default
+
+
+def observe_tool(name: str, seconds: float, error_kind: str | None = None) -> None:
+    """One tool run: its time, and a failure of kind ``error_kind`` (e.g. the exception's class name)."""
+    tool = _label(name)
+    TOOL_SECONDS.labels(tool=tool).observe(max(seconds, 0.0))
+    if error_kind:
+        TOOL_ERRORS.labels(tool=tool, kind=_label(error_kind)).inc()
+
+
+def count_call(outcome: str) -> None:
+    """A finished call, by outcome (completed, transferred, abandoned, failed)."""
+    CALLS.labels(outcome=_label(outcome)).inc()
+
+
+def count_transfer(reason: str) -> None:
+    """A call handed to an operator (caller_asked, agent_failed, store_down, …)."""
+    TRANSFERS.labels(reason=_label(reason)).inc()
+
+
+def count_sms(result: str) -> None:
+    """An SMS confirmation: sent, failed, skipped."""
+    SMS.labels(result=_label(result)).inc()
+
+
+def count_store_retry(operation: str) -> None:
+    """A Store API write that had to be retried (create_order, book_fitting, …)."""
+    STORE_RETRIES.labels(operation=_label(operation)).inc()
+
+
+def count_order(result: str) -> None:
+    """An order: created, rejected, failed."""
+    ORDERS.labels(result=_label(result)).inc()
+
+
+def count_booking(result: str) -> None:
+    """A fitting booking: booked, slot_taken, failed."""
+    BOOKINGS.labels(result=_label(result)).inc()
+
+
+def observe_llm_first_token(engine: str, seconds: float) -> None:
+    """Time from the agent step's start to the LLM's first token."""
+    LLM_FIRST_TOKEN.labels(engine=_label(engine)).observe(max(seconds, 0.0))
