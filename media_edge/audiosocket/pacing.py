@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from media_edge.audiosocket.protocol import (
     FRAME_MS,
@@ -33,14 +34,32 @@ FrameWriter = Callable[[bytes], object]
 AudioStartedCallback = Callable[[float], object]
 
 
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+class Scheduler(Protocol):
+    """The part of an event loop the clock uses (``asyncio`` loops qualify; tests pass a fake
+    loop with virtual time to play a whole call in milliseconds)."""
+
+    def time(self) -> float: ...
+
+    def call_at(self, when: float, callback: Callable[[], object], /) -> Cancellable: ...
+
+    def call_soon(self, callback: Callable[[], object], /) -> Cancellable: ...
+
+
 @dataclass(frozen=True, slots=True)
 class JitterStats:
-    """How late frames were written relative to their deadline, in milliseconds."""
+    """How late frames were written relative to their deadline, in milliseconds, and the longest
+    time between two writes (the AudioSocket app hangs up after 2 s without a frame)."""
 
     count: int
     p50_ms: float
     p95_ms: float
     max_ms: float
+    p99_ms: float = 0.0
+    max_gap_ms: float = 0.0
 
 
 class PlayoutClock:
@@ -56,6 +75,11 @@ class PlayoutClock:
         resync_after_ms: if a tick runs later than this behind its deadline, the schedule restarts
             from now instead of bursting frames to catch up.
         jitter_window: how many recent lateness samples to keep for ``jitter()``.
+        clock: the monotonic time source (seconds); the scheduler given to ``start`` must run on
+            the same time base.
+
+    Counters (lifetime): ``frames_out``, ``audio_frames_out``, ``underruns`` (a frame was due
+    mid-reply and no audio was ready), ``resyncs``; ``jitter()`` for lateness and gaps.
     """
 
     def __init__(
@@ -67,8 +91,10 @@ class PlayoutClock:
         on_audio_started: AudioStartedCallback | None = None,
         resync_after_ms: float = 100.0,
         jitter_window: int = 1500,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._write = write
+        self._now = clock
         self.on_audio_started = on_audio_started
         self._period = FRAME_MS / 1000.0
         self._resync_after = resync_after_ms / 1000.0
@@ -76,8 +102,8 @@ class PlayoutClock:
         self._partial = bytearray()
         self._configure(rate, kind)
 
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._loop: Scheduler | None = None
+        self._handle: Cancellable | None = None
         self._t0 = 0.0
         self._n = 0
         self._idle = asyncio.Event()
@@ -94,6 +120,8 @@ class PlayoutClock:
         self.error: BaseException | None = None
         self._late_ms: deque[float] = deque(maxlen=jitter_window)
         self._max_late_ms = 0.0
+        self._last_write: float | None = None
+        self._max_gap_ms = 0.0
 
     def _configure(self, rate: int, kind: FrameKind | None) -> None:
         self.rate = rate
@@ -109,14 +137,16 @@ class PlayoutClock:
     def is_running(self) -> bool:
         return self._handle is not None
 
-    def start(self) -> None:
-        """Start ticking on the running event loop; the first frame goes out at once."""
+    def start(self, scheduler: Scheduler | None = None) -> None:
+        """Start ticking on ``scheduler`` (default: the running event loop); the first frame goes
+        out at once."""
         if self._handle is not None:
             return
-        self._loop = asyncio.get_running_loop()
+        self._loop = scheduler if scheduler is not None else asyncio.get_running_loop()
         self.error = None
-        self._t0 = time.monotonic()
+        self._t0 = self._now()
         self._n = 0
+        self._last_write = None
         self._handle = self._loop.call_soon(self._tick)
 
     async def stop(self) -> None:
@@ -220,12 +250,18 @@ class PlayoutClock:
             p50_ms=samples[round(0.50 * last)],
             p95_ms=samples[round(0.95 * last)],
             max_ms=self._max_late_ms,
+            p99_ms=samples[round(0.99 * last)],
+            max_gap_ms=self._max_gap_ms,
         )
+
+    def recent_lateness_ms(self) -> list[float]:
+        """The raw lateness samples behind ``jitter()`` (oldest first), for benchmarks."""
+        return list(self._late_ms)
 
     # -- the tick --------------------------------------------------------------------------
 
     def _tick(self) -> None:
-        now = time.monotonic()
+        now = self._now()
         deadline = self._t0 + self._n * self._period
         late = now - deadline
         if late > self._resync_after:
@@ -243,13 +279,18 @@ class PlayoutClock:
             self._idle.set()
             return
         self.frames_out += 1
+        if self._last_write is not None:
+            gap_ms = (now - self._last_write) * 1000.0
+            if gap_ms > self._max_gap_ms:
+                self._max_gap_ms = gap_ms
+        self._last_write = now
         late_ms = late * 1000.0
         self._late_ms.append(late_ms)
         if late_ms > self._max_late_ms:
             self._max_late_ms = late_ms
         self._n += 1
         assert self._loop is not None
-        delay = self._t0 + self._n * self._period - time.monotonic()
+        delay = self._t0 + self._n * self._period - self._now()
         self._handle = self._loop.call_at(self._loop.time() + delay, self._tick)
 
     def _next_frame(self, now: float) -> bytes:
