@@ -7,7 +7,7 @@ ARGS ?=
 PYTEST_ARGS ?=
 VENV := .venv
 
-.PHONY: help bootstrap sync demo test stop chat call bench
+.PHONY: help bootstrap system-deps sync demo test stop chat call bench
 
 help:
 	@echo "make demo [ARGS=...]        start the embedded dev stack and run the demo call (Ctrl-C stops it)"
@@ -21,13 +21,17 @@ help:
 bootstrap:
 	@bash scripts/bootstrap.sh
 
+# Debian's chromium for the ops page test (installs only as root, once; otherwise says how).
+system-deps:
+	@bash scripts/system_deps.sh
+
 sync:
 	@bash scripts/bootstrap.sh --force
 
-demo: bootstrap
+demo: bootstrap system-deps
 	$(VENV)/bin/callcenter demo $(ARGS)
 
-test: bootstrap
+test: bootstrap system-deps
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 stop:

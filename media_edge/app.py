@@ -15,6 +15,7 @@ from callcenter.settings import Settings
 from callcenter.signals import stop_event_on_signals
 from media_edge import metrics
 from media_edge.api import create_edge_api
+from media_edge.ops.api import OpsBackend, mount_ops
 from media_edge.audiosocket.server import AudioSocketConnection, serve_audiosocket
 from activities.brain.factory import make_brains
 from media_edge.engines import make_stt, make_tts
@@ -23,7 +24,7 @@ from media_edge.registry import CallRegistry
 from media_edge.session import CallSession, EdgeContext
 from media_edge.stt.simulated_stt import SimulatedRecognizer
 from media_edge.tts.phrase_cache import PhraseCache
-from temporal.client import connect
+from temporal.client import connect_from
 
 log = logging.getLogger("media_edge")
 
@@ -38,6 +39,7 @@ class RunningEdge:
     _worker: Worker
     _worker_task: asyncio.Task
     _store: StoreClient
+    _ops: OpsBackend | None = None
 
     async def stop(self) -> None:
         self._audiosocket.close()
@@ -48,6 +50,8 @@ class RunningEdge:
         await asyncio.gather(self._worker_task, return_exceptions=True)
         await self._http.stop()
         await self._store.aclose()
+        if self._ops is not None:
+            await self._ops.aclose()
 
 
 async def start_edge(settings: Settings) -> RunningEdge:
@@ -56,8 +60,9 @@ async def start_edge(settings: Settings) -> RunningEdge:
     ready = False
     stt = make_stt(settings)
     expect = stt.expect if isinstance(stt, SimulatedRecognizer) else None
+    ops = OpsBackend(settings, registry)  # the ops API and page under /ops (media_edge/ops/)
     http = BackgroundServer(
-        create_edge_api(settings, registry, expect_utterance=expect, is_ready=lambda: ready),
+        mount_ops(create_edge_api(settings, registry, expect_utterance=expect, is_ready=lambda: ready), ops),
         settings.edge_host,
         settings.edge_http_port,
     )
@@ -66,7 +71,8 @@ async def start_edge(settings: Settings) -> RunningEdge:
     await tts.warm_up()
     phrases = PhraseCache(tts, PHRASES)
     await phrases.load(rates=(8000, 16000))  # no resampling on the first call at either rate
-    temporal = await connect(settings.temporal_address, settings.temporal_namespace)
+    temporal = await connect_from(settings)
+    ops.temporal = temporal
     ctx = EdgeContext(settings=settings, temporal=temporal, registry=registry, tts=tts, phrases=phrases, stt=stt)
 
     store = StoreClient(settings.store_url, timeout_s=settings.store_timeout_s)
@@ -84,7 +90,7 @@ async def start_edge(settings: Settings) -> RunningEdge:
         "edge %s: AudioSocket on %s:%d, HTTP on :%d, agent steps on queue %r",
         settings.edge_id, settings.edge_host, audiosocket_port, http.port, settings.edge_task_queue,
     )
-    return RunningEdge(ctx, audiosocket_port, http.port, server, http, worker, worker_task, store)
+    return RunningEdge(ctx, audiosocket_port, http.port, server, http, worker, worker_task, store, ops)
 
 
 def main(settings: Settings) -> None:

@@ -29,6 +29,7 @@ class CallRegistration(BaseModel):
 class DispositionAction(StrEnum):
     TRANSFER = "transfer"  # send the caller to the operators' queue
     HANGUP = "hangup"  # the conversation is over
+    CALLBACK = "callback"  # no operator now: the caller was told the shop calls back; hang up
     UNKNOWN = "unknown"  # no such call (or not finished): the dialplan falls back to operators
 
 

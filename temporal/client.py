@@ -1,13 +1,57 @@
-"""One way to reach Temporal for every process: the address from settings, pydantic payloads."""
+"""One way to reach Temporal for every process: the address from settings, pydantic payloads.
+
+A local dev server takes plain ``connect(address, namespace)``. A TLS cluster or Temporal Cloud
+takes ``connect_from(settings)``: mTLS from ``CALLCENTER_TEMPORAL_TLS_CERT`` / ``_KEY`` (and
+optionally ``_CA``, ``_SERVER_NAME``), or an API key from ``CALLCENTER_TEMPORAL_API_KEY``.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import TLSConfig
+
+if TYPE_CHECKING:
+    from callcenter.settings import Settings
 
 
-async def connect(address: str, namespace: str = "default") -> Client:
-    return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
+async def connect(
+    address: str,
+    namespace: str = "default",
+    *,
+    tls: bool | TLSConfig = False,
+    api_key: str | None = None,
+) -> Client:
+    return await Client.connect(
+        address,
+        namespace=namespace,
+        data_converter=pydantic_data_converter,
+        tls=tls or bool(api_key),
+        api_key=api_key,
+    )
+
+
+def tls_from(settings: Settings) -> bool | TLSConfig:
+    """False (plain), True (system roots) or a TLSConfig with the client certificate and CA."""
+    files = (settings.temporal_tls_cert, settings.temporal_tls_key, settings.temporal_tls_ca)
+    if any(files) or settings.temporal_tls_server_name:
+        if bool(settings.temporal_tls_cert) != bool(settings.temporal_tls_key):
+            raise ValueError("CALLCENTER_TEMPORAL_TLS_CERT and CALLCENTER_TEMPORAL_TLS_KEY go together")
+        return TLSConfig(
+            client_cert=settings.temporal_tls_cert.read_bytes() if settings.temporal_tls_cert else None,
+            client_private_key=settings.temporal_tls_key.read_bytes() if settings.temporal_tls_key else None,
+            server_root_ca_cert=settings.temporal_tls_ca.read_bytes() if settings.temporal_tls_ca else None,
+            domain=settings.temporal_tls_server_name,
+        )
+    return settings.temporal_tls or settings.temporal_api_key is not None
+
+
+async def connect_from(settings: Settings) -> Client:
+    """The processes' connection: address, namespace, TLS and API key from the settings."""
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    return await connect(settings.temporal_address, settings.temporal_namespace, tls=tls_from(settings), api_key=api_key)
 
 
 def workflow_ui_url(ui_base: str, namespace: str, workflow_id: str) -> str:

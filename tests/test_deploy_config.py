@@ -8,7 +8,9 @@ search attributes, uses only real ``callcenter`` subcommands and holds no litera
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -171,15 +173,21 @@ def test_dialplan_handles_every_disposition(inbound, dialplan):
 
     # action,queue,caller name: split with CUT on escaped commas.
     assert "${CUT(DISPOSITION,\\,,1)}" in text and "${CUT(DISPOSITION,\\,,3-)}" in text
-    assert '"${ACTION}" = "transfer"' in text and '"${ACTION}" = "hangup"' in text
-    assert {a.value for a in DispositionAction} == {"transfer", "hangup", "unknown"}
+    # Every action the edge can give (but "unknown") has its branch; "callback" too, even though
+    # the edge's dialplan format sends it as "hangup" today.
+    for action in {a.value for a in DispositionAction} - {"unknown"} | {"callback"}:
+        assert f'"${{ACTION}}" = "{action}"' in text, action
     # transfer: summary as caller name, then the queue from the disposition (default operators).
     assert "Set(CALLERID(name)=${SUMMARY})" in inbound
     assert "Queue(${QUEUE},r)" in inbound
     # unknown / empty: operators, never a hangup; edge down: operators too.
     labels = [v for k, v in dialplan["tireshop-inbound"] if k == "same"]
-    after_checks = text.split('"${ACTION}" = "hangup"', 1)[1].splitlines()[1]
-    assert after_checks == "Goto(operators)"
+    checks = [i for i, step in enumerate(inbound) if step.startswith('GotoIf($["${ACTION}" = ')]
+    assert checks == list(range(checks[0], checks[-1] + 1)), "the action checks follow each other"
+    assert inbound[checks[-1] + 1] == "Goto(operators)"
+    # callback: hang up politely, without the operators' queue.
+    callback = next(i for i, v in enumerate(labels) if v.startswith("n(callback),"))
+    assert labels[callback + 1] == "n,Hangup(16)"
     assert any(v.startswith("n(operators),Queue(${OPERATORS_QUEUE},r)") for v in labels)
     assert any(v.startswith("n(edge-down),") for v in labels)
     assert any(v.startswith("n(hangup),Hangup(") for v in labels)
@@ -323,3 +331,156 @@ def test_compose_has_no_literal_password(compose):
         assert not re.search(r"(?i)(password|pwd)\s*[:=]\s*[\"']?(?!\$)\w", text), f"{'.'.join(path)}: {text!r}"
     raw = COMPOSE.read_text(encoding="utf-8")
     assert "POSTGRES_PASSWORD:?" in raw
+
+
+# ------------------------------------------------------------------------------- Temporal cluster
+def test_compose_runs_temporal_as_the_samples_server_layout(services):
+    """temporalio/server (not the deprecated auto-setup) + admin-tools for the schema + the UI."""
+    images = {name: str(s.get("image", "")) for name, s in services.items()}
+    assert not any("auto-setup" in image for image in images.values())
+    assert images["temporal"].startswith("temporalio/server:")
+    assert images["temporal-admin-tools"].startswith("temporalio/admin-tools:")
+    assert images["temporal-setup"].startswith("temporalio/admin-tools:")
+    assert images["temporal-ui"].startswith("temporalio/ui:")
+    schema = command_text(services["temporal-admin-tools"])
+    for versioned in ("v12/temporal/versioned", "v12/visibility/versioned"):
+        assert f"/etc/temporal/schema/postgresql/{versioned}" in schema
+    assert "setup-schema -v 0.0" in schema and "update-schema" in schema
+    assert services["temporal"]["depends_on"]["temporal-admin-tools"]["condition"] == "service_completed_successfully"
+    env = env_of(services["temporal"])
+    assert env["DB"] == "postgres12" and env["POSTGRES_SEEDS"] == "postgresql"
+    # The dynamic config file Temporal is told to read is the one mounted from deploy/.
+    mount = next(v for v in services["temporal"]["volumes"] if str(v).startswith("./deploy/temporal/"))
+    host_dir, container_dir = str(mount).split(":")[:2]
+    config_path = env["DYNAMIC_CONFIG_FILE_PATH"]
+    assert config_path.startswith(container_dir + "/")
+    config = yaml.safe_load((ROOT / host_dir / config_path.removeprefix(container_dir + "/")).read_text(encoding="utf-8"))
+    assert config["frontend.enableExecuteMultiOperation"][0]["value"] is True  # update-with-start
+    assert config["frontend.enableUpdateWorkflowExecution"][0]["value"] is True
+    assert env["PROMETHEUS_ENDPOINT"].endswith(":8000")
+
+
+# ------------------------------------------------------------------------- Prometheus and Grafana
+DEPLOY = ROOT / "deploy"
+
+
+def _prometheus() -> dict:
+    return yaml.safe_load((DEPLOY / "prometheus.yml").read_text(encoding="utf-8"))
+
+
+def test_prometheus_scrapes_the_edge_worker_and_temporal_where_they_serve_metrics(services):
+    jobs = {job["job_name"]: job for job in _prometheus()["scrape_configs"]}
+    targets = {name: [t for c in job["static_configs"] for t in c["targets"]] for name, job in jobs.items()}
+    assert targets["edge"] == [f"edge:{DEFAULTS.edge_http_port}"]
+    assert targets["worker"] == [f"worker:{DEFAULTS.worker_metrics_port}"]
+    assert targets["temporal"] == [f"temporal:{port_of(env_of(services['temporal'])['PROMETHEUS_ENDPOINT'])}"]
+    for name in ("edge", "worker", "temporal"):
+        assert jobs[name].get("metrics_path", "/metrics") == "/metrics"
+        assert name in services
+    # The edge's /metrics is a real route; the worker's too (callcenter/health.py).
+    assert "GET" in _edge_routes()["/metrics"]
+    assert '@app.get("/metrics")' in (ROOT / "callcenter" / "health.py").read_text(encoding="utf-8")
+    # Compose mounts this very file, and Grafana its provisioning and dashboards.
+    prom_mounts = {str(v).split(":")[0]: str(v).split(":")[1] for v in services["prometheus"]["volumes"]}
+    assert prom_mounts["./deploy/prometheus.yml"] == "/etc/prometheus/prometheus.yml"
+    graf_mounts = {str(v).split(":")[0]: str(v).split(":")[1] for v in services["grafana"]["volumes"]}
+    assert graf_mounts["./deploy/grafana/provisioning"] == "/etc/grafana/provisioning"
+    assert graf_mounts["./deploy/grafana/dashboards"] == "/var/lib/grafana/dashboards"
+
+
+def _dashboard() -> dict:
+    return json.loads((DEPLOY / "grafana" / "dashboards" / "callcenter.json").read_text(encoding="utf-8"))
+
+
+def _exposed_metric_names() -> set[str]:
+    """Every series name our code registers in prometheus_client's default registry."""
+    import activities.metrics  # noqa: F401 - registers the worker/agent metrics
+    import media_edge.metrics  # noqa: F401 - registers the edge metrics
+    from prometheus_client import REGISTRY
+
+    suffixes = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_sum", "_count", "")}
+    names = set()
+    for family in REGISTRY.collect():
+        for suffix in suffixes.get(family.type, ("",)):
+            names.add(family.name + suffix)
+    return names
+
+
+def _queried_metric_names(expr: str) -> set[str]:
+    return {m for m in re.findall(r"\b((?:edge|callcenter)_[a-z0-9_]+)\b", expr)}
+
+
+def test_grafana_dashboard_parses_and_queries_only_metrics_the_code_exposes():
+    dashboard = _dashboard()
+    panels = [p for p in dashboard["panels"] if p["type"] != "row"]
+    exprs = [t["expr"] for p in panels for t in p["targets"]]
+    queried = set().union(*(_queried_metric_names(e) for e in exprs))
+    exposed = _exposed_metric_names()
+    assert queried - exposed == set(), "the dashboard queries metrics no code registers"
+    # Grep check too: each base name is spelled in the source where it is defined.
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "media_edge" / "metrics.py", ROOT / "activities" / "metrics.py"))
+    for name in queried:
+        base = re.sub(r"_(total|bucket|sum|count)$", "", name)
+        assert base in source, name
+    # What ops need on one screen.
+    for needed in ("callcenter_calls_total", "edge_active_calls", "edge_turn_first_audio_seconds_bucket",
+                   "edge_stt_final_seconds_bucket", "edge_tts_first_audio_seconds_bucket",
+                   "callcenter_tool_seconds_bucket", "callcenter_tool_errors_total", "edge_barge_ins_total",
+                   "callcenter_transfers_total", "callcenter_sms_total", "callcenter_store_retries_total",
+                   "edge_playout_underruns_total", "edge_playout_jitter_seconds_bucket"):
+        assert needed in queried, needed
+    # Panels use the provisioned datasource; ids are unique.
+    datasources = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text())
+    uid = datasources["datasources"][0]["uid"]
+    assert datasources["datasources"][0]["url"] == "http://prometheus:9090"
+    assert all(p["datasource"]["uid"] == uid for p in panels)
+    ids = [p["id"] for p in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    providers = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "dashboards" / "callcenter.yml").read_text())
+    assert providers["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
+
+
+def test_every_metric_in_activities_metrics_is_listed_for_the_dashboard():
+    from activities import metrics
+
+    assert set(metrics.METRIC_NAMES) <= _exposed_metric_names()
+
+
+# ------------------------------------------------------------------------------- ops and docs
+def test_the_ops_api_is_mounted_on_the_edge_and_its_token_comes_from_the_environment(services):
+    from media_edge.ops.api import OpsBackend, mount_ops
+
+    app = mount_ops(create_edge_api(Settings.model_construct(), CallRegistry()), OpsBackend(DEFAULTS, CallRegistry()))
+    ops = next(r for r in app.routes if getattr(r, "path", "") == "/ops")
+    paths = {getattr(r, "path", "") for r in ops.routes}
+    assert {"/", "/calls/live", "/calls", "/calls/{call_id}", "/analytics/daily", "/tasks"} <= paths
+    assert "mount_ops(" in (ROOT / "media_edge" / "app.py").read_text(encoding="utf-8")
+    assert env_of(services["edge"])["CALLCENTER_OPS_TOKEN"] == "${CALLCENTER_OPS_TOKEN:-}"
+
+
+def test_configuration_doc_lists_every_setting_with_its_default():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "configuration_doc.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        field = Settings.model_fields[name]
+        env = field.validation_alias if isinstance(field.validation_alias, str) else f"CALLCENTER_{name.upper()}"
+        assert f"`{env}`" in doc, env
+
+
+def test_system_deps_installs_chromium_only_when_missing_and_only_as_root():
+    import subprocess
+
+    script = (ROOT / "scripts" / "system_deps.sh").read_text(encoding="utf-8")
+    assert "apt-get install -y" in script and "chromium" in script
+    assert 'id -u)" != "0"' in script  # not root: say how, do not fail make
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^test: .*system-deps", makefile, re.M) and re.search(r"^demo: .*system-deps", makefile, re.M)
+    assert "bash scripts/system_deps.sh" in makefile
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        done = subprocess.run(["bash", str(ROOT / "scripts" / "system_deps.sh")], capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0 and done.stdout == "" and done.stderr == ""  # installed: a quiet no-op
