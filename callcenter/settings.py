@@ -18,14 +18,27 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 class SttEngine(StrEnum):
     SIMULATED = "simulated"
+    GOOGLE = "google"
 
 
 class TtsEngine(StrEnum):
     ESPEAK = "espeak"
+    GOOGLE = "google"
+
+
+class SmsEngine(StrEnum):
+    OUTBOX = "outbox"  # development: the outbox table in PostgreSQL is the message
+    HTTP = "http"  # a JSON HTTP SMS provider
 
 
 class LlmEngine(StrEnum):
     RULES = "rules"
+    CLAUDE = "claude"
+
+
+class VadEngine(StrEnum):
+    WEBRTC = "webrtc"
+    SILERO = "silero"
 
 
 class Settings(BaseSettings):
@@ -42,6 +55,14 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     temporal_ui_url: str = "http://localhost:8233"
     calls_task_queue: str = "calls"
+    # A TLS cluster or Temporal Cloud: mTLS (client certificate + key files, optional CA and server
+    # name) and/or an API key (a secret: environment only). Any of them turns TLS on.
+    temporal_tls: bool = False
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: SecretStr | None = None
 
     # PostgreSQL: DATABASE_URL (no prefix) wins; otherwise the embedded server on pg_port.
     # Call records live in schema "callcenter", the reference store in schema "store".
@@ -66,6 +87,14 @@ class Settings(BaseSettings):
     edge_http_port: int = 8080
     edge_url: str = "http://127.0.0.1:8080"
 
+    # SMS confirmations (sent by the worker after an order or booking)
+    sms_engine: SmsEngine = SmsEngine.OUTBOX
+    sms_http_url: str = ""
+    sms_http_token: SecretStr | None = None
+    sms_sender: str = "Koleso"
+    # Store writes run after the caller said yes, in retried activities: more patience than reads.
+    store_write_timeout_s: float = 10.0
+
     # Worker metrics
     worker_metrics_port: int = 8091
 
@@ -74,12 +103,50 @@ class Settings(BaseSettings):
     tts_engine: TtsEngine = TtsEngine.ESPEAK
     llm_engine: LlmEngine = LlmEngine.RULES
 
-    # Speech loop
-    end_of_turn_silence_ms: int = 600
+    # Google Cloud speech engines (stt_engine / tts_engine "google"); see docs/engines-google.md.
+    # Credentials come from GOOGLE_APPLICATION_CREDENTIALS / application-default credentials.
+    google_project: str | None = None  # None: the project of the default credentials
+    google_stt_region: str = "eu"  # chirp_3 serves uk-UA in "eu"/"us"; endpoint {region}-speech...
+    google_stt_model: str = "chirp_3"
+    google_stt_stream_max_s: float = 270.0  # replace the stream before Google's 5-minute limit
+    google_stt_final_timeout_s: float = 1.0  # finalize waits this long, then uses the interim
+    google_tts_voice: str = "uk-UA-Chirp3-HD-Aoede"
+    google_tts_streaming: bool = True  # False: SynthesizeSpeech (voices that cannot stream)
+
+    # Anthropic Claude (llm_engine "claude"): the whole step fits the agent step's 10 s start-to-close.
+    # No prefix; the Claude brain is registered only when it is set (secret).
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = None  # a proxy, or a local fake in tests
+    claude_model: str = "claude-haiku-5-5"  # the latency model: no temperature/top_p/top_k, no prefill
+    claude_max_tokens: int = 400  # a spoken reply is a few sentences
+    claude_first_token_timeout_s: float = 2.5  # no first text/tool event by then: cancel, retry
+    claude_max_retries: int = 1  # our own retries (429/529/5xx/first token); the SDK's are off
+    claude_step_timeout_s: float = 8.0  # the whole step, every model call and tool round
+
+    # Speech loop. End of a caller turn = this much silence after speech, chosen per turn by what
+    # the agent asked (workflows.models.ExpectedReply); see media_edge/audio/turn/endpointer.py.
+    # silero: fewer cut-offs in noise, but ~20x the CPU and ~130 ms later endpoints (bench.endpointing)
+    vad_engine: VadEngine = VadEngine.WEBRTC
+    end_of_turn_silence_ms: int = 400  # an open answer
+    end_of_turn_yes_no_ms: int = 250  # a short answer to a yes/no question
+    end_of_turn_digits_ms: int = 900  # a number dictated in groups
+    end_of_turn_hesitation_ms: int = 700  # open answer still short, or trailing off mid-sentence
+    end_of_turn_short_speech_ms: int = 600  # speech shorter than this gets the hesitation silence
+    speech_onset_ms: int = 150  # speech needed to start a turn or barge in (a cough or click does not)
     max_call_seconds: int = 900
+    max_call_warning_s: float = 30.0  # "half a minute left" this long before the limit; 0: no warning
+    barge_in_min_speech_ms: int = 200  # the caller's speech over the agent must last this long to interrupt
+    filler_after_ms: int = 1200  # a turn with no agent audio this long gets one "Хвилинку, перевіряю."
+    no_input_reprompt_s: float = 7.0  # caller silence while listening → "Ви мене чуєте? ..."
+    no_input_max_reprompts: int = 2  # reprompts before a goodbye and hangup (reason "no_input")
+    dtmf_digit_timeout_s: float = 5.0  # keys without '#' become a turn after this pause
+    operators_available: bool | None = None  # force operators on or off; None: by the hours below
+    operators_available_hours: str = ""  # e.g. "09:00-20:00": transfers reach a person then, else a callback; "": always
+    operators_timezone: str = "Europe/Kyiv"
 
     # Ops endpoints (the edge's /metrics stays open for Prometheus; ops views need this token)
     ops_token: SecretStr | None = None
+    ops_timezone: str = "Europe/Kyiv"  # the ops analytics' day boundaries (IANA zone name)
 
     @property
     def edge_task_queue(self) -> str:
