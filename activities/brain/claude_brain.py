@@ -31,6 +31,7 @@ from anthropic.types import ToolUseBlock
 from activities.brain.base_brain import Brain, StepContext
 from activities.brain.prompt import system_blocks, tool_definitions, tool_result_text
 from activities.brain.sentences import SentenceSplitter
+from activities.metrics import observe_llm_first_token
 from activities.tools import ACTION_TOOLS, ToolError
 from callcenter.settings import Settings
 from media_edge.phrases import PHRASES, Phrase
@@ -327,6 +328,7 @@ class ClaudeBrain(Brain):
                             watchdog.reschedule(None)  # from here on, only the step deadline
                             if timing.first_token is None:
                                 timing.first_token = first_event
+                            observe_llm_first_token(self.name, first_event - started)
                             logger.debug("claude first token after %.0f ms", (first_event - started) * 1000)
                         if kind == "content_block_start" and event.content_block.type == "tool_use":
                             await speak(splitter.flush())
