@@ -28,7 +28,7 @@ system-deps:
 sync:
 	@bash scripts/bootstrap.sh --force
 
-demo: bootstrap system-deps
+demo: bootstrap
 	$(VENV)/bin/callcenter demo $(ARGS)
 
 test: bootstrap system-deps
