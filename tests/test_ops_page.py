@@ -102,7 +102,9 @@ class Dom(HTMLParser):
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def page_system(temporal_server, temporal_client, database_url):
+async def page_system(temporal_server, temporal_client, _infra):
+    # a database of its own: the page lists the latest calls, and other tests make many
+    database_url = await _infra.new_database()
     async with running_system(temporal_client, temporal_server.address, database_url, ops_token=TOKEN) as system:
         yield system
 

@@ -36,13 +36,14 @@ def classify_confirmation(text: str, dtmf: str | None) -> Verdict:
 def readback_for(action: PendingAction, today: date) -> str:
     facts = action.store_facts or {}
     phone = f"Телефон {uk.phone_tail_words(str(action.arguments['request']['phone']))}."
-    question = "Оформлюю? Скажіть «так» або натисніть один."
     if action.name == "create_order":
+        question = "Оформлюю? Скажіть «так» або натисніть один."
         quote = OrderQuote.model_validate(facts["quote"])
         readback = uk.order_readback(
             quote.lines, quote.delivery, quote.total_uah, delivery_cost_uah=quote.delivery_cost_uah, question=""
         )
         return f"{readback} {phone} {question}"
+    question = "Записую? Скажіть «так» або натисніть один."
     slot = FittingSlot.model_validate(facts["slot"])
     centre = FittingCentre.model_validate(facts["centre"])
     readback = uk.booking_readback(
