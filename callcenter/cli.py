@@ -5,6 +5,7 @@
     callcenter edge | worker | store           one process each (production style)
     callcenter call SCRIPT                     dial the edge as Asterisk would, speak a script
     callcenter chat [FILE]                     talk to the agent in text (stdin or a file)
+    callcenter eval [--engine rules|claude]    run the scripted dialogues, print the pass rate
     callcenter bench turns                     our own overhead per turn, p50/p95
     callcenter temporal-setup                  search attributes for a Temporal cluster
 """
@@ -60,13 +61,30 @@ def _cmd_stop(args: argparse.Namespace) -> int:
 def _cmd_call(args: argparse.Namespace) -> int:
     from callcenter.simulator.runner import run_script_cli
 
-    return asyncio.run(run_script_cli(get_settings(), args.script, rate=args.rate, as_json=args.json))
+    return asyncio.run(
+        run_script_cli(
+            get_settings(), args.script, rate=args.rate, as_json=args.json,
+            noise_snr_db=args.noise_snr_db, noise_kind=args.noise,
+        )
+    )
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
     from callcenter.chat_cli import run_chat_cli
 
     return asyncio.run(run_chat_cli(get_settings(), args.file, as_json=args.json, caller=args.caller))
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from callcenter.evaluation import DIALOGUES_DIR, run_eval_cli
+
+    return asyncio.run(
+        run_eval_cli(
+            get_settings(), engine=args.engine, name_filter=args.filter, as_json=args.json,
+            min_pass_rate=args.min_pass_rate, directory=args.dir or DIALOGUES_DIR,
+            concurrency=args.concurrency, embedded=args.embedded,
+        )
+    )
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -105,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("script", help="bundled script name (winter_tires, stock_check, operator) or a YAML path")
     call.add_argument("--rate", type=int, default=16000, choices=(8000, 16000))
     call.add_argument("--json", action="store_true", help="one JSON object per event")
+    call.add_argument("--noise-snr-db", type=float, help="mix line noise into the caller's audio at this SNR (dB)")
+    call.add_argument("--noise", choices=("white", "hum"), default="white", help="kind of line noise")
     call.set_defaults(func=_cmd_call)
 
     chat = sub.add_parser("chat", help="talk to the agent in text")
@@ -112,6 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--json", action="store_true", help="one JSON object per event")
     chat.add_argument("--caller", default="+380500000000", help="caller number to present")
     chat.set_defaults(func=_cmd_chat)
+
+    evaluate = sub.add_parser("eval", help="run the scripted dialogues through the agent, print the pass rate")
+    evaluate.add_argument("--engine", choices=("rules", "claude"), default="rules", help="the brain to evaluate")
+    evaluate.add_argument("--filter", help="only dialogues whose name contains this (or of this scenario or kind)")
+    evaluate.add_argument("--json", action="store_true", help="one JSON object per dialogue, then a summary")
+    evaluate.add_argument("--min-pass-rate", type=float, help="exit 1 below this (default 1.0 rules, 0.9 claude)")
+    evaluate.add_argument("--dir", type=Path, help="dialogues folder (default tests/dialogues)")
+    evaluate.add_argument("--concurrency", type=int, default=4, help="dialogues run at once")
+    evaluate.add_argument(
+        "--embedded", action="store_true", help="start Temporal, PostgreSQL, store and worker in a temp dir"
+    )
+    evaluate.set_defaults(func=_cmd_eval)
 
     bench = sub.add_parser("bench", help="benchmarks")
     bench_sub = bench.add_subparsers(dest="bench", required=True)

@@ -67,7 +67,8 @@ def create_edge_api(
     async def disposition(call_id: str, format: Annotated[str, Query(pattern="^(json|dialplan)$")] = "json"):
         result: Disposition = registry.disposition(_call_id(call_id))
         if format == "dialplan":
-            # One line the dialplan splits with CUT(…,\,,n): action,queue,caller name.
+            # One line the dialplan splits with CUT(…,\,,n): action,queue,caller name
+            # (transfer, hangup, callback: hang up, the caller was promised a call back).
             name = result.caller_name.replace(",", " ")
             return PlainTextResponse(f"{result.action.value},{result.queue},{name}")
         return result

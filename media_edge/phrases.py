@@ -20,6 +20,11 @@ class Phrase(StrEnum):
     APOLOGY = "apology"
     REPROMPT = "reprompt"
     NOT_UNDERSTOOD = "not_understood"
+    NO_INPUT_GOODBYE = "no_input_goodbye"
+    TIME_WARNING = "time_warning"
+    MAX_DURATION = "max_duration"
+    CALLBACK = "callback"
+    CONFIRM_AGAIN = "confirm_again"
 
 
 # Read-only: the cache and the workflows must agree on these texts.
@@ -31,7 +36,13 @@ PHRASES: Final = MappingProxyType(
         Phrase.GOODBYE: "Дякуємо за дзвінок! Гарного дня.",
         Phrase.TRANSFER: "З'єдную вас з оператором. Залишайтеся на лінії, будь ласка.",
         Phrase.APOLOGY: "Вибачте, сталася технічна затримка.",
-        Phrase.REPROMPT: "Ви ще на лінії? Чим можу допомогти?",
+        Phrase.REPROMPT: "Ви мене чуєте? Чим можу допомогти?",
         Phrase.NOT_UNDERSTOOD: "Вибачте, не розчула. Повторіть, будь ласка.",
+        Phrase.NO_INPUT_GOODBYE: "На жаль, вас не чути. Передзвоніть нам, будь ласка. До побачення!",
+        Phrase.TIME_WARNING: "Перепрошую, у нас залишилося пів хвилини розмови.",
+        Phrase.MAX_DURATION: "На жаль, час розмови вичерпано. Передзвоніть нам, будь ласка. До побачення!",
+        Phrase.CONFIRM_AGAIN: "Вибачте, не зрозуміла. Підтверджуєте? Скажіть «так» або «ні», "
+        "або натисніть один.",
+        Phrase.CALLBACK: "Оператори зараз не на зв'язку. Ми вам передзвонимо. Дякуємо за дзвінок!",
     }
 )

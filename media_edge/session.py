@@ -2,18 +2,33 @@
 
 The session is also the call's `SpeechSink`: the agent step (an activity in this process)
 hands it sentences while the model is still producing them.
+
+Besides the turn loop it keeps the call from ever sitting in silence:
+
+* barge-in: caller speech over the agent pauses playback at once; if the speech lasts
+  ``barge_in_min_speech_ms`` the rest of the reply is dropped and the next turn tells the workflow
+  what the caller heard (``heard_agent_text``); a shorter sound (a cough, "угу") resumes it;
+* a filler ("Хвилинку, перевіряю.") when a turn has no agent audio after ``filler_after_ms``;
+* no input: a reprompt after ``no_input_reprompt_s`` of silence, a goodbye after
+  ``no_input_max_reprompts`` of them; a closing phrase at ``max_call_seconds``;
+* DTMF: keys until '#' (or a pause) become a turn; with a yes/no question, '1' or '2' at once;
+* degraded paths: Temporal, the agent step or an engine failing → an apology and an operator,
+  or a promised callback when no operator is there; every await on the hot path is bounded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import aclosing
 import time
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from datetime import time as clock_time
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
@@ -21,15 +36,17 @@ from temporalio.service import RPCError
 from callcenter.settings import Settings
 from media_edge import metrics
 from media_edge.audio.resample import StreamResampler
-from media_edge.audio.turn.endpointer import Endpointer, SpeechEnded, SpeechStarted
+from media_edge.audio.turn.endpointer import Endpointer, SpeechDiscarded, SpeechEnded, SpeechStarted
 from media_edge.audio.vad.webrtc_vad import WebRtcVad
 from media_edge.audiosocket.server import AudioIn, AudioSocketConnection, DtmfIn, ErrorIn, HangupIn
+from media_edge.phrases import PHRASES, Phrase
+from media_edge.playback import Playback
 from media_edge.registry import CallRegistration, CallRegistry, Disposition, DispositionAction
 from media_edge.stt.base_stt import SttEngine, SttStream
 from media_edge.tts.base_tts import TtsEngine
 from media_edge.tts.phrase_cache import PhraseCache
 from workflows.masking import mask_phone
-from workflows.models import CallerTurn, NextAction, TurnResult
+from workflows.models import CallerTurn, ExpectedReply, NextAction, TurnResult
 from workflows.starter import end_call, new_call_start, send_turn, start_call
 
 log = logging.getLogger("media_edge.session")
@@ -38,11 +55,19 @@ FIRST_AUDIO_WAIT_S = 0.5  # the call's rate is known from its first audio frame
 UPDATE_TIMEOUT_S = 12.0  # beyond the agent step's own 10 s limit: then the caller gets an apology and an operator
 START_TIMEOUT_S = 4.0  # the greeting plays meanwhile; then an apology and an operator
 SIGNAL_TIMEOUT_S = 5.0
-FILLER_AFTER_S = 1.2  # a turn silent this long gets "Хвилинку, перевіряю."
+STT_FINAL_TIMEOUT_S = 3.0  # a recognizer that gives no final by then has failed
+TTS_CHUNK_TIMEOUT_S = 3.0  # a synthesizer silent this long mid-sentence has failed
+BARGE_IN_RESUME_MS = 200  # a paused reply resumes after this much silence from a too-short sound
+WATCH_PERIOD_S = 0.05  # timers: no input, DTMF pause, call length
+IDLE_GRACE_S = 2.0  # the last words get their own length plus this to play out before hangup
+PROBE_AFTER_S = 1.0  # a turn unanswered this long: is Temporal still there? (asked every second)
+PROBE_TIMEOUT_S = 0.5
+TRANSFER_CALLER_NAME = "ШІ: технічна помилка"
+CALLBACK_CALLER_NAME = "ШІ: передзвонити"
 
 
 async def _within[T](seconds: float, call: Awaitable[T]) -> T:
-    """Await a Temporal call for at most `seconds`, without waiting for its cancellation.
+    """Await a call for at most `seconds`, without waiting for its cancellation.
 
     asyncio.wait_for would also wait for the cancelled RPC to unwind, which a pending update
     does not do promptly: the caller would sit in silence exactly when we meant to stop waiting.
@@ -54,6 +79,70 @@ async def _within[T](seconds: float, call: Awaitable[T]) -> T:
         task.add_done_callback(lambda t: t.cancelled() or t.exception())  # nothing left unretrieved
         raise TimeoutError(f"no answer within {seconds:.0f} s")
     return task.result()
+
+
+async def _first_of[T](call: Awaitable[T], guard: asyncio.Task[None]) -> T:
+    """``call``'s result, unless ``guard`` fails first (its exception is raised then)."""
+    task = asyncio.ensure_future(call)
+    try:
+        done, _ = await asyncio.wait({task, guard}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        done = set()
+        raise
+    finally:
+        if task not in done:
+            task.cancel()
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    if task in done:
+        return task.result()
+    guard.result()  # raises
+    raise RuntimeError("the guard ended without failing")
+
+
+def operators_available(settings: Settings, now: datetime | None = None) -> bool:
+    """Can a transfer reach a person now? The flag wins; else the hours (empty: always)."""
+    if settings.operators_available is not None:
+        return settings.operators_available
+    hours = settings.operators_available_hours.strip()
+    if not hours:
+        return True
+    try:
+        opens, closes = (clock_time.fromisoformat(part.strip()) for part in hours.split("-"))
+        zone = ZoneInfo(settings.operators_timezone)
+    except (ValueError, ZoneInfoNotFoundError) as err:
+        log.error("operators_available_hours %r / %r: %s; assuming operators are there", hours,
+                  settings.operators_timezone, err)
+        return True
+    local = (now or datetime.now(UTC)).astimezone(zone).time()
+    return opens <= local < closes if opens <= closes else (local >= opens or local < closes)
+
+
+# --- adapters to the endpointing API (old fixed-silence and new adaptive both work) ------------
+
+
+class _Vad(Protocol):
+    def is_speech(self, pcm: bytes, rate: int) -> bool: ...
+
+
+def _make_vad(settings: Settings) -> _Vad:
+    try:
+        from media_edge.audio.vad import make_vad  # type: ignore[attr-defined]
+    except ImportError:
+        return WebRtcVad()
+    return make_vad(str(getattr(settings, "vad_engine", "webrtc")))
+
+
+def _make_endpointer(settings: Settings) -> Endpointer:
+    from_settings = getattr(Endpointer, "from_settings", None)
+    if callable(from_settings):
+        return from_settings(settings)
+    return Endpointer(end_silence_ms=settings.end_of_turn_silence_ms)
+
+
+def _level_meter() -> Callable[[bytes], float] | None:
+    from media_edge.audio.turn import endpointer
+
+    return getattr(endpointer, "frame_level_db", None)
 
 
 @dataclass
@@ -92,6 +181,26 @@ class EdgeContext:
     turn_log: deque[TurnTiming] = field(default_factory=lambda: deque(maxlen=10_000))
 
 
+@dataclass(frozen=True, slots=True)
+class KeyTurn:
+    """Keys the caller pressed, as one turn ("12345#", or "1" for yes)."""
+
+    keys: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenTurn:
+    ended: SpeechEnded
+    keys_won: bool = False  # the caller pressed keys meanwhile: the keys are the turn, not this
+
+
+@dataclass(slots=True)
+class _PendingBargeIn:
+    onset: float  # the caller's speech began (monotonic)
+    paused_at: float  # agent audio taken off the wire
+
+
 class CallSession:
     def __init__(self, conn: AudioSocketConnection, ctx: EdgeContext) -> None:
         self.conn = conn
@@ -99,17 +208,35 @@ class CallSession:
         self.call_id = conn.call_id
         self.registration = ctx.registry.take_registration(self.call_id) or CallRegistration()
         self._settings = ctx.settings
-        self._vad = WebRtcVad()
-        self._endpointer = Endpointer(end_silence_ms=self._settings.end_of_turn_silence_ms)
+        self._vad = _make_vad(self._settings)
+        self._endpointer = _make_endpointer(self._settings)
+        self._level_db = _level_meter()
         self._stt: SttStream | None = None
         self._turn_id = 0
-        self._turns: asyncio.Queue[SpeechEnded] = asyncio.Queue()
+        self._turns: asyncio.Queue[SpokenTurn | KeyTurn] = asyncio.Queue()
         self._timing: TurnTiming | None = None  # the turn waiting for its first agent audio
         self._workflow = ctx.temporal.get_workflow_handle(self.call_id)
         self._started = asyncio.Event()
         self._ending: str | None = None
         self._speak_lock = asyncio.Lock()
         self._interrupted = False  # the caller talked over the reply: drop the rest of it
+        self._playback = Playback(conn)
+        self._barge: _PendingBargeIn | None = None
+        self._last_voice_at = 0.0
+        self._heard: str | None = None  # what the caller heard of the reply they interrupted
+        self._expect = ExpectedReply.OPEN
+        self._keys = ""  # DTMF being collected
+        self._keys_deadline = 0.0
+        self._drop_speech = False  # keys were sent while the caller spoke: that utterance is not a turn
+        self._busy = False  # a turn is with the workflow
+        self._call_started = time.monotonic()
+        self._quiet_since = self._call_started
+        self._silences = 0  # no-input timeouts in a row
+        self._warned = False
+        self._tts_failed = False
+        self._frames_out_seen = 0
+        self._underruns_seen = 0
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def rate(self) -> int:
@@ -131,6 +258,7 @@ class CallSession:
         )
         self.conn.on_audio_started = self._on_agent_audio
         turns = asyncio.create_task(self._turn_loop(), name=f"turns-{self.call_id}")
+        watch = asyncio.create_task(self._watch(), name=f"watch-{self.call_id}")
         end = "caller_hangup"
         try:
             end = await self._listen()
@@ -138,12 +266,14 @@ class CallSession:
             end = "error"
             raise
         finally:
-            turns.cancel()
-            await asyncio.gather(turns, return_exceptions=True)
+            for task in (turns, watch, *self._tasks):
+                task.cancel()
+            await asyncio.gather(turns, watch, *self._tasks, return_exceptions=True)
             await self._signal_hangup(self._ending or end)
             self.ctx.registry.sessions.pop(self.call_id, None)
             if self._stt is not None:
                 self._stt.close()
+            self._flush_playout_stats(final=True)
             metrics.ACTIVE_CALLS.dec()
             metrics.CALLS.labels(end=self._ending or end).inc()
 
@@ -154,9 +284,7 @@ class CallSession:
                 if isinstance(event, AudioIn):
                     self._on_audio(event)
                 elif isinstance(event, DtmfIn):
-                    # Keys are received and counted; DTMF entry (order numbers, "press 1") comes next.
-                    metrics.DTMF.inc()
-                    log.info("call %s: DTMF %s", self.call_id, event.digit)
+                    self._on_dtmf(event.digit)
                 elif isinstance(event, HangupIn):
                     break
                 elif isinstance(event, ErrorIn):
@@ -173,7 +301,8 @@ class CallSession:
         deadline = time.monotonic() + FIRST_AUDIO_WAIT_S
         while self._stt is None and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        self._play(self.ctx.phrases.get("greeting", self.rate))
+        self._playback.begin_reply()
+        self._play_phrase(Phrase.GREETING)
         start = new_call_start(
             self._settings,
             self.call_id,
@@ -183,12 +312,12 @@ class CallSession:
         )
         try:
             # Bounded: with no worker up the update would wait forever while the caller talks.
-            await _within(START_TIMEOUT_S, start_call(self.ctx.temporal, start))
-            self._started.set()
+            greeted = await _within(START_TIMEOUT_S, start_call(self.ctx.temporal, start))
         except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
-            log.error("call %s: could not start its workflow: %s", self.call_id, err or "timed out")
-            metrics.DEGRADED.labels(cause="temporal").inc()
-            await self._degrade()
+            await self._degrade("temporal", f"could not start its workflow: {err or 'timed out'}")
+            return
+        self._set_expect(getattr(greeted, "expect", ExpectedReply.OPEN))
+        self._started.set()
 
     # --- caller audio ---------------------------------------------------------------
 
@@ -199,81 +328,206 @@ class CallSession:
                 self._stt.close()
             self._stt = self.ctx.stt.open_stream(self.call_id, event.rate)
         self._stt.feed(event.pcm)
+        now = time.monotonic()
         frame_ms = len(event.pcm) * 500 / event.rate  # 2 bytes per sample
         is_speech = self._vad.is_speech(event.pcm, event.rate)
-        ev = self._endpointer.process(is_speech, time.monotonic(), frame_ms)
+        if is_speech:
+            self._last_voice_at = now
+        if self._level_db is not None:
+            ev = self._endpointer.process(is_speech, now, frame_ms, level_db=self._level_db(event.pcm))
+        else:
+            ev = self._endpointer.process(is_speech, now, frame_ms)
         if isinstance(ev, SpeechStarted):
             self._stt.speech_started(ev.at)
-            if self.conn.is_playing:
-                # Barge-in: the caller talks over the agent, so the agent stops at once,
-                # and sentences of this reply still being produced are not spoken either.
-                self._interrupted = True
-                dropped_ms = self.conn.clear_audio()
-                metrics.BARGE_INS.inc()
-                log.info("call %s: barge-in, %d ms of reply dropped", self.call_id, dropped_ms)
+            if self._ending is None and self._barge is None and (
+                self._playback.is_playing or self._speak_lock.locked()
+            ):
+                # Maybe a barge-in: stop the agent at once, decide once we know how long it is.
+                self._playback.pause()
+                self._barge = _PendingBargeIn(onset=ev.at, paused_at=now)
         elif isinstance(ev, SpeechEnded):
-            self._turns.put_nowait(ev)
+            if self._barge is not None:
+                self._confirm_barge_in(now)
+            keys_won = self._drop_speech or bool(self._keys)
+            self._drop_speech = False
+            self._turns.put_nowait(SpokenTurn(ev, keys_won=keys_won))
+        elif isinstance(ev, SpeechDiscarded) and self._barge is not None:
+            self._resume_after_noise()
+        if self._barge is not None:
+            if is_speech and (now - self._barge.onset) * 1000 >= self._settings.barge_in_min_speech_ms:
+                self._confirm_barge_in(now)
+            elif (now - self._last_voice_at) * 1000 >= BARGE_IN_RESUME_MS:
+                self._resume_after_noise()
+
+    def _confirm_barge_in(self, now: float) -> None:
+        """The caller really talks over the agent: the rest of the reply is dropped."""
+        barge, self._barge = self._barge, None
+        assert barge is not None
+        self._interrupted = True
+        self._heard = self._playback.drop()
+        stop_s = max(0.0, barge.paused_at - barge.onset)
+        metrics.BARGE_INS.inc()
+        metrics.BARGE_IN_STOP.observe(stop_s)
+        log.info(
+            "call %s: barge-in, agent stopped %.0f ms after the caller began; heard %r",
+            self.call_id, stop_s * 1000, self._heard[-80:],
+        )
+
+    def _resume_after_noise(self) -> None:
+        """Too short to be speech over the agent (a cough, a click, "угу"): play on."""
+        self._barge = None
+        self._playback.resume()
+        metrics.BARGE_INS_IGNORED.inc()
+        log.info("call %s: a short sound over the agent; playback resumed", self.call_id)
+
+    # --- keys ------------------------------------------------------------------------
+
+    def _on_dtmf(self, digit: str) -> None:
+        metrics.DTMF.inc()
+        log.info("call %s: DTMF %s", self.call_id, digit)
+        if self._ending is not None:
+            return
+        now = time.monotonic()
+        self._quiet_since = now
+        if self._barge is None and (self._playback.is_playing or self._speak_lock.locked()):
+            # A key over the agent's words stops them, as in any phone menu.
+            self._interrupted = True
+            self._heard = self._playback.drop()
+        if self._expect == ExpectedReply.YES_NO and not self._keys and digit in "12":
+            self._submit_keys(digit, now)
+        elif digit == "#":
+            if self._keys:
+                self._submit_keys(self._keys + "#", now)
+        else:
+            self._keys += digit
+            self._keys_deadline = now + self._settings.dtmf_digit_timeout_s
+
+    def _submit_keys(self, keys: str, now: float) -> None:
+        self._keys = ""
+        if self._endpointer.in_speech:
+            self._drop_speech = True  # speech and keys mixed: the keys win this turn
+        self._turns.put_nowait(KeyTurn(keys, now))
+
+    # --- turns -----------------------------------------------------------------------
 
     async def _turn_loop(self) -> None:
         await self._started.wait()
         try:
             while True:
-                await self._take_turn(await self._turns.get())
+                item = await self._turns.get()
+                self._busy = True
+                try:
+                    await self._take_turn(item)
+                finally:
+                    self._busy = False
+                    self._quiet_since = time.monotonic()
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as err:
             # Whatever broke (an engine, a bug), the caller must not be left in silence.
             log.exception("call %s: turn %d crashed", self.call_id, self._turn_id)
-            metrics.DEGRADED.labels(cause="edge").inc()
-            await self._degrade()
+            await self._degrade("edge", f"turn {self._turn_id} crashed: {err!r}")
 
-    async def _take_turn(self, ended: SpeechEnded) -> None:
-        """One caller turn: final transcript → workflow update → what the workflow decided."""
+    async def _take_turn(self, item: SpokenTurn | KeyTurn) -> None:
+        """One caller turn: final transcript (or keys) → workflow update → what the workflow decided."""
         if self._ending:
             return  # the call is being handed over or closed: no more turns
-        assert self._stt is not None
-        result = await self._stt.finalize(ended.speech_end_at)
-        if result is None or not result.text.strip():
-            return
+        stt_ms: float | None = None
+        dtmf: str | None = None
+        if isinstance(item, KeyTurn):
+            text = item.keys.rstrip("#")
+            if not text:
+                return
+            dtmf = item.keys
+            speech_end_at = detected_at = item.at
+            metrics.DTMF_TURNS.inc()
+        else:
+            assert self._stt is not None
+            ended = item.ended
+            try:
+                result = await _within(STT_FINAL_TIMEOUT_S, self._stt.finalize(ended.speech_end_at))
+            except Exception as err:  # noqa: BLE001 - any recognizer failure ends the same way
+                await self._degrade("stt", f"no final transcript: {err or 'timed out'}")
+                return
+            if item.keys_won:
+                log.info("call %s: speech while keys were pressed; the keys are the turn", self.call_id)
+                return
+            if result is None or not result.text.strip():
+                return
+            text, stt_ms = result.text, result.stt_ms
+            speech_end_at, detected_at = ended.speech_end_at, ended.detected_at
+            metrics.STT_FINAL.observe(max(0.0, time.monotonic() - ended.speech_end_at))
         self._turn_id += 1
         self._interrupted = False
-        self._timing = TurnTiming(
-            self.call_id, self._turn_id, ended.speech_end_at, ended.detected_at, time.monotonic()
-        )
+        self._silences = 0
+        heard, self._heard = self._heard, None
+        self._timing = TurnTiming(self.call_id, self._turn_id, speech_end_at, detected_at, time.monotonic())
         metrics.TURNS.inc()
         turn = CallerTurn(
             turn_id=self._turn_id,
-            text=result.text,
+            text=text,
             speech_ended_at=datetime.now(UTC),
-            stt_ms=result.stt_ms,
+            stt_ms=stt_ms,
+            heard_agent_text=heard,
+            dtmf=dtmf,
         )
+        self._playback.begin_reply()
+        self._tts_failed = False
         started = time.perf_counter()
         filler = asyncio.create_task(self._filler_if_slow(self._timing))
+        probe = asyncio.create_task(self._temporal_gone())
         try:
-            outcome = await _within(UPDATE_TIMEOUT_S, send_turn(self._workflow, turn))
+            # A slow agent step is waited for (up to its own limit); a Temporal that stopped
+            # answering is not: the probe ends the wait within about a second and a half.
+            outcome = await _within(UPDATE_TIMEOUT_S, _first_of(send_turn(self._workflow, turn), probe))
         except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
-            log.error("call %s: turn %d failed: %s", self.call_id, self._turn_id, err)
-            metrics.DEGRADED.labels(cause="workflow").inc()
-            await self._degrade()
+            await self._degrade("temporal", f"turn {self._turn_id} failed: {err or 'timed out'}")
             return
         finally:
             filler.cancel()
+            probe.cancel()
         metrics.WORKFLOW_UPDATE.observe(time.perf_counter() - started)
         await self._follow(outcome)
 
-    async def _filler_if_slow(self, timing: TurnTiming | None) -> None:
-        """No dead air: if the agent has said nothing after a moment, say "one moment, checking"."""
-        await asyncio.sleep(FILLER_AFTER_S)
-        if timing is not None and timing.first_text_at is None and not self.conn.is_playing:
+    async def _temporal_gone(self) -> None:
+        """Return never while Temporal answers its health check; raise once it does not."""
+        service = self.ctx.temporal.service_client
+        while True:
+            await asyncio.sleep(PROBE_AFTER_S)
+            try:
+                healthy = await _within(PROBE_TIMEOUT_S, service.check_health())
+            except Exception as err:  # noqa: BLE001 - unreachable, refused, timed out: all the same here
+                raise TimeoutError(f"Temporal does not answer its health check ({err or 'timed out'})") from err
+            if not healthy:
+                raise TimeoutError("Temporal reports itself unhealthy")
+
+    async def _filler_if_slow(self, timing: TurnTiming) -> None:
+        """No dead air: if the turn has no agent audio after a moment, say "one moment, checking"."""
+        await asyncio.sleep(self._settings.filler_after_ms / 1000)
+        if timing.first_audio_at is None and not self._playback.is_playing and not self._ending:
             metrics.FILLERS.inc()
-            self._play(self.ctx.phrases.get("checking", self.rate))
+            self._playback.play(self.ctx.phrases.get(Phrase.CHECKING, self.rate))  # not words of the reply
 
     async def _follow(self, outcome: TurnResult) -> None:
+        if self._ending:
+            return
+        self._set_expect(getattr(outcome, "expect", ExpectedReply.OPEN))
+        apology = outcome.say_text is not None and outcome.say_text.startswith(PHRASES[Phrase.APOLOGY])
+        if apology:
+            # The workflow failed over: the agent step (the LLM, or the TTS it streams into) broke.
+            self._count_degraded("tts" if self._tts_failed else "agent", "the agent step failed; the workflow failed over")
+        if outcome.next == NextAction.TRANSFER and not operators_available(self._settings):
+            await self._promise_callback(apology, outcome.transfer.summary if outcome.transfer else "")
+            return
         if outcome.say_text:
             # The workflow's own words (goodbye, transfer notice, apology) are a decision, not
             # part of the reply the caller may have interrupted: they are always said.
             self._interrupted = False
-            await self.speak(outcome.say_text)
+            try:
+                await self.speak(outcome.say_text)
+            except Exception as err:  # noqa: BLE001
+                await self._degrade("tts", f"could not say the workflow's words: {err!r}")
+                return
         if outcome.next == NextAction.TRANSFER:
             transfer = outcome.transfer
             self.ctx.registry.set_disposition(
@@ -290,20 +544,137 @@ class CallSession:
             self.ctx.registry.set_disposition(self.call_id, Disposition(action=DispositionAction.HANGUP))
             await self._end("agent_hangup")
 
-    async def _degrade(self) -> None:
-        """Temporal or the agent is gone: apologise and hand the caller to a person."""
-        self.ctx.registry.set_disposition(
-            self.call_id,
-            Disposition(action=DispositionAction.TRANSFER, queue="operators", caller_name="ШІ: технічна помилка"),
+    def _set_expect(self, expect: ExpectedReply) -> None:
+        """What the agent asked for: DTMF handling here, end-of-turn silence in the endpointer."""
+        self._expect = expect
+        tell = getattr(self._endpointer, "expect", None)
+        if callable(tell):
+            tell(expect)
+
+    # --- no dead air, no endless calls -------------------------------------------------
+
+    async def _watch(self) -> None:
+        """Timers of the call: DTMF pause, call length, caller silence; playout counters."""
+        settings = self._settings
+        while True:
+            await asyncio.sleep(WATCH_PERIOD_S)
+            self._flush_playout_stats()
+            if self._ending is not None:
+                continue
+            now = time.monotonic()
+            if self._keys and now >= self._keys_deadline:
+                self._submit_keys(self._keys, now)
+            elapsed = now - self._call_started
+            if elapsed >= settings.max_call_seconds:
+                self._spawn(self._close_call("max_duration", Phrase.MAX_DURATION))
+                continue
+            listening = self._listening()
+            warn_s = settings.max_call_warning_s
+            if (
+                listening and not self._warned and warn_s > 0 and settings.max_call_seconds > 2 * warn_s
+                and elapsed >= settings.max_call_seconds - warn_s
+            ):
+                self._warned = True
+                self._playback.begin_reply()
+                self._play_phrase(Phrase.TIME_WARNING)
+                continue
+            if not listening:
+                self._quiet_since = now
+            elif now - self._quiet_since >= settings.no_input_reprompt_s:
+                self._quiet_since = now
+                self._silences += 1
+                if self._silences > settings.no_input_max_reprompts:
+                    self._spawn(self._close_call("no_input", Phrase.NO_INPUT_GOODBYE))
+                else:
+                    metrics.REPROMPTS.inc()
+                    log.info("call %s: no input, reprompt %d", self.call_id, self._silences)
+                    self._playback.begin_reply()
+                    self._play_phrase(Phrase.REPROMPT)
+
+    def _listening(self) -> bool:
+        """Waiting for the caller: nothing playing, nothing with the workflow, nobody speaking."""
+        return (
+            self._started.is_set()
+            and not self._busy
+            and self._turns.empty()
+            and not self._playback.is_playing
+            and not self._speak_lock.locked()
+            and not self._endpointer.in_speech
+            and not self._keys
+            and self._barge is None
         )
-        self._play(self.ctx.phrases.get("apology", self.rate))
-        self._play(self.ctx.phrases.get("transfer", self.rate))
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _close_call(self, reason: str, phrase: Phrase) -> None:
+        """End the call politely at the edge's own initiative (no input, call too long)."""
+        if self._ending:
+            return
+        self._ending = reason
+        log.info("call %s: closing (%s)", self.call_id, reason)
+        self._barge = None
+        self._playback.drop()
+        self._playback.begin_reply()
+        self._play_phrase(phrase)
+        self.ctx.registry.set_disposition(self.call_id, Disposition(action=DispositionAction.HANGUP))
+        await self._end(reason)
+
+    # --- degraded paths ------------------------------------------------------------------
+
+    def _count_degraded(self, reason: str, detail: str) -> None:
+        metrics.DEGRADED.labels(reason=reason).inc()
+        log.warning(
+            "call %s from %s: degraded (%s): %s", self.call_id,
+            mask_phone(self.registration.caller_number) or "unknown", reason, detail,
+        )
+
+    async def _degrade(self, reason: str, detail: str) -> None:
+        """Temporal, the agent or an engine is gone: apologise, and hand the caller to a person
+        (or, with no operator there, promise a callback)."""
+        if self._ending:
+            return
+        self._ending = "error"
+        self._count_degraded(reason, detail)
+        self._interrupted = True  # nothing more of the reply that broke
+        if self._barge is not None:
+            self._barge = None
+            self._playback.resume()
+        self._play_phrase(Phrase.APOLOGY)
+        if operators_available(self._settings):
+            self.ctx.registry.set_disposition(
+                self.call_id,
+                Disposition(action=DispositionAction.TRANSFER, queue="operators", caller_name=TRANSFER_CALLER_NAME),
+            )
+            self._play_phrase(Phrase.TRANSFER)
+        else:
+            self.ctx.registry.set_disposition(
+                self.call_id, Disposition(action=DispositionAction.CALLBACK, caller_name=CALLBACK_CALLER_NAME)
+            )
+            self._play_phrase(Phrase.CALLBACK)
         await self._end("error")
 
+    async def _promise_callback(self, apology: bool, summary: str) -> None:
+        """A transfer with no operator there: the shop calls the caller back instead."""
+        self._ending = "callback"
+        log.info("call %s: no operators now; a callback is promised", self.call_id)
+        self._interrupted = True
+        if apology:
+            self._play_phrase(Phrase.APOLOGY)
+        self._play_phrase(Phrase.CALLBACK)
+        self.ctx.registry.set_disposition(
+            self.call_id,
+            Disposition(action=DispositionAction.CALLBACK, caller_name=summary or CALLBACK_CALLER_NAME),
+        )
+        await self._end("callback")
+
     async def _end(self, reason: str) -> None:
-        """Let the last words play out, then end the AudioSocket leg (the dialplan goes on)."""
+        """Let the last words play out (bounded), then end the AudioSocket leg (the dialplan goes on)."""
         self._ending = reason
-        await self.conn.wait_idle()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.conn.wait_idle(), self.conn.queued_ms / 1000 + IDLE_GRACE_S)
         await self.conn.hangup()
 
     async def _signal_hangup(self, reason: str) -> None:
@@ -317,47 +688,62 @@ class CallSession:
 
     async def speak(self, text: str) -> None:
         """SpeechSink: synthesise and queue for paced playout (cached phrases play at once)."""
-        if self._interrupted:
+        if self._interrupted or self._ending:
             return
         if self._timing is not None and self._timing.first_text_at is None:
             self._timing.first_text_at = time.monotonic()
         cached = self._cached(text)
         if cached is not None:
-            for pcm in cached:
-                self._play(pcm)
+            for phrase_text, pcm in cached:
+                self._playback.play(pcm, text=phrase_text)
             return
         async with self._speak_lock:
-            resampler = StreamResampler(self.ctx.tts.sample_rate, self.rate)
-            started = time.perf_counter()
-            first = True
-            # aclosing: a barge-in mid-sentence stops the synthesis at once, not at its end.
-            async with aclosing(self.ctx.tts.synthesize(text)) as chunks:
-                async for chunk in chunks:
-                    if self._interrupted:
-                        break
-                    if first:
-                        metrics.TTS_FIRST_AUDIO.observe(time.perf_counter() - started)
-                        first = False
-                    self._play(resampler.process(chunk))
-            self._play(resampler.flush())
+            if self._interrupted or self._ending:
+                return
+            try:
+                await self._synthesize(text)
+            except Exception as err:
+                self._tts_failed = True
+                log.error("call %s: TTS failed: %r", self.call_id, err)
+                raise
 
-    def _cached(self, text: str) -> list[bytes] | None:
+    async def _synthesize(self, text: str) -> None:
+        resampler = StreamResampler(self.ctx.tts.sample_rate, self.rate)
+        sentence = self._playback.open_sentence(text)
+        started = time.perf_counter()
+        first = True
+        # aclosing: a barge-in mid-sentence stops the synthesis at once, not at its end.
+        async with aclosing(self.ctx.tts.synthesize(text)) as chunks:
+            stream = aiter(chunks)
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(anext(stream), TTS_CHUNK_TIMEOUT_S)
+                except StopAsyncIteration:
+                    break
+                if self._interrupted:
+                    return
+                if first:
+                    metrics.TTS_FIRST_AUDIO.observe(time.perf_counter() - started)
+                    first = False
+                self._playback.extend(sentence, resampler.process(chunk))
+        self._playback.extend(sentence, resampler.flush())
+
+    def _cached(self, text: str) -> list[tuple[str, bytes]] | None:
         """The text as a run of cached phrases (e.g. apology + transfer notice), or None."""
-        parts: list[bytes] = []
+        parts: list[tuple[str, bytes]] = []
         rest = text.strip()
         while rest:
             for key, phrase in self.ctx.phrases.phrases.items():
                 if rest.startswith(phrase):
-                    parts.append(self.ctx.phrases.get(key, self.rate))
+                    parts.append((phrase, self.ctx.phrases.get(key, self.rate)))
                     rest = rest[len(phrase) :].lstrip()
                     break
             else:
                 return None
         return parts
 
-    def _play(self, pcm: bytes) -> None:
-        if pcm:
-            self.conn.send_audio(pcm)
+    def _play_phrase(self, phrase: Phrase) -> None:
+        self._playback.play(self.ctx.phrases.get(phrase, self.rate), text=self.ctx.phrases.text(phrase))
 
     def _on_agent_audio(self, at: float) -> None:
         timing, self._timing = self._timing, None
@@ -366,3 +752,13 @@ class CallSession:
             metrics.FIRST_AUDIO.observe(max(0.0, at - timing.speech_end_at))
             metrics.TURN_OVERHEAD.observe(max(0.0, at - timing.detected_at))
             self.ctx.turn_log.append(timing)
+
+    def _flush_playout_stats(self, *, final: bool = False) -> None:
+        clock = self.conn.playout
+        metrics.FRAMES_OUT.inc(clock.frames_out - self._frames_out_seen)
+        metrics.UNDERRUNS.inc(clock.underruns - self._underruns_seen)
+        self._frames_out_seen, self._underruns_seen = clock.frames_out, clock.underruns
+        if final:
+            jitter = clock.jitter()
+            if jitter.count:
+                metrics.PLAYOUT_JITTER.observe(jitter.p95_ms / 1000)

@@ -192,7 +192,8 @@ async def test_keys_pressed_mid_call_reach_the_edge_and_the_call_goes_on(system,
     report = await run_call(system.settings, script, rate=8000, voice=voice, out=None)
     assert report.problems == []
     assert metrics.DTMF._value.get() - before == 3
-    assert [t.turn for t in report.turns] == [1], "keys are not a spoken turn"
+    assert [t.turn for t in report.turns] == [1, 2], "keys ending with '#' are a turn of their own"
+    assert [e.text for e in report.snapshot.transcript if e.role == Role.CALLER] == ["12", "Дякую, до побачення."]
 
 
 async def test_no_worker_means_an_apology_and_an_operator_not_silence(temporal_server, voice) -> None:

@@ -4,7 +4,8 @@
 streams caller audio continuously in real-time 20 ms frames (silence when nobody speaks, because
 Asterisk always streams), sends DTMF and hangup frames, and records every frame the edge sends
 back with its arrival time, so tests and the simulator can measure when agent audio started and
-stopped. ``send_raw`` lets tests put malformed bytes on the wire.
+stopped. ``send_raw`` lets tests put malformed bytes on the wire. ``LineNoise`` adds white noise
+or mains hum to everything the caller sends (speech and the silence between), at a given SNR.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
 
 from media_edge.audiosocket.protocol import (
     SAMPLE_RATES,
@@ -38,6 +42,45 @@ def _is_silent(payload: bytes) -> bool:
     if zeros is None:
         zeros = _ZEROS[len(payload)] = bytes(len(payload))
     return payload == zeros
+
+
+# The level the simulated caller speaks at (RMS, dBFS), which line noise SNR is relative to:
+# the offline voice (espeak-ng, trimmed) measures about -20 dBFS.
+SPEECH_LEVEL_DBFS = -20.0
+
+
+class NoiseKind(StrEnum):
+    WHITE = "white"
+    HUM = "hum"  # 50 Hz mains hum with its harmonics, as a bad line or a cheap adapter gives
+
+
+class LineNoise:
+    """Noise on the caller's line: ``kind`` at ``snr_db`` below the caller's speech level."""
+
+    def __init__(self, snr_db: float, kind: NoiseKind | str = NoiseKind.WHITE, seed: int | None = 7) -> None:
+        self.snr_db = snr_db
+        self.kind = NoiseKind(kind)
+        self.rms = 32768.0 * 10 ** ((SPEECH_LEVEL_DBFS - snr_db) / 20)
+        self._rng = np.random.default_rng(seed)
+        self._phase = 0  # samples so far, so hum is continuous across frames
+
+    def samples(self, n: int, rate: int) -> np.ndarray:
+        if self.kind is NoiseKind.WHITE:
+            noise = self._rng.normal(0.0, self.rms, n)
+        else:
+            t = (self._phase + np.arange(n)) / rate
+            # 50 Hz and odd harmonics: RMS of a sum of sines is sqrt(sum(a^2)/2).
+            amps = (1.0, 0.5, 0.3)
+            wave = sum(a * np.sin(2 * np.pi * 50 * (2 * i + 1) * t) for i, a in enumerate(amps))
+            noise = wave * self.rms / np.sqrt(sum(a * a for a in amps) / 2)
+        self._phase += n
+        return noise
+
+    def mix(self, pcm: bytes, rate: int) -> bytes:
+        """``pcm`` (s16le) with this noise added, clipped to 16 bits."""
+        clean = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+        mixed = clean + self.samples(clean.size, rate)
+        return np.clip(mixed, -32768, 32767).astype(np.int16).tobytes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +133,7 @@ class AsteriskLeg:
             8000 is the AudioSocket() app sending 0x10.
         send_uuid: send the UUID frame on connect (False to test a broken handshake).
         stream_silence: send silence frames whenever nothing is spoken, as Asterisk does.
+        noise: line noise mixed into every frame the caller sends (speech and silence).
     """
 
     def __init__(
@@ -101,6 +145,7 @@ class AsteriskLeg:
         rate: int = 16000,
         send_uuid: bool = True,
         stream_silence: bool = True,
+        noise: LineNoise | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -110,6 +155,8 @@ class AsteriskLeg:
         kind_for_rate(rate)  # fail fast on a rate AudioSocket cannot carry
         self.send_uuid = send_uuid
         self.stream_silence = stream_silence
+        self.noise = noise
+        self.speech_started_at: float | None = None  # when the first frame of the last utterance went out
 
         self.received: list[ReceivedFrame] = []
         self.remote_hangup = asyncio.Event()
@@ -235,6 +282,9 @@ class AsteriskLeg:
             n += 1
             if self._speech:
                 writer.write(self._next_speech_frame())
+            elif self.stream_silence and self.noise is not None:
+                quiet = bytes(frames_per_20ms(self.rate))
+                writer.write(encode_frame(kind_for_rate(self.rate), self.noise.mix(quiet, self.rate)))
             elif self.stream_silence:
                 if silence_rate != self.rate:
                     silence_rate = self.rate
@@ -251,8 +301,12 @@ class AsteriskLeg:
         utt = self._speech[0]
         self.rate = utt.rate
         size = frames_per_20ms(utt.rate)
-        chunk = utt.pcm[utt.offset : utt.offset + size]
+        if utt.offset == 0:
+            self.speech_started_at = time.monotonic()
+        chunk = bytes(utt.pcm[utt.offset : utt.offset + size])
         utt.offset += size
+        if self.noise is not None:
+            chunk = self.noise.mix(chunk, utt.rate)
         frame = encode_frame(kind_for_rate(utt.rate), chunk)
         if utt.offset >= len(utt.pcm):
             self._speech.popleft()
@@ -293,6 +347,16 @@ class AsteriskLeg:
             if not received[i].silent:
                 return received[i].t
         return None
+
+    def last_audio_between(self, t0: float, t1: float) -> float | None:
+        """Arrival time of the last frame with agent audio (a nonzero sample) in ``[t0, t1]``."""
+        last = None
+        for f in self.received[self._index_after(t0) :]:
+            if f.t > t1:
+                break
+            if not f.silent:
+                last = f.t
+        return last
 
     def agent_audio(self, after: float = 0.0) -> bytes:
         """Concatenated audio payloads received after ``after`` (silence included)."""

@@ -7,6 +7,12 @@
       - say: А перша є в наявності у Львові?
         pause_ms: 300
       - dtmf: "1"
+      - silence_s: 8                      # say nothing (the agent should reprompt)
+      - say: Ні, краще у Києві.
+        barge_in_after_ms: 1500           # start while the agent still speaks, 1.5 s into its audio
+      - dtmf: "123456#"
+        dtmf_interval_ms: 300
+    noise: {kind: hum, snr_db: 15}        # line noise under everything the caller sends
     expect:
       tools: [search_tires, check_availability]
       outcome: completed
@@ -27,17 +33,40 @@ SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 
 
 class CallerLine(BaseModel):
-    """What the caller does next: say words, or press keys (DTMF), after a pause."""
+    """What the caller does next: say words, press keys (DTMF) or stay silent, after a pause."""
 
     say: str = ""
     dtmf: str = Field(default="", pattern=r"^[0-9*#A-D]*$", description="Keys to press, e.g. '1' or '12345#'")
+    dtmf_interval_ms: int = Field(default=150, ge=40, description="Time between two key presses")
+    silence_s: float = Field(default=0.0, ge=0, description="Say nothing for this long (silence frames)")
     pause_ms: int = Field(default=400, ge=0, description="Silence before speaking, after the agent finished")
+    barge_in_after_ms: int | None = Field(
+        default=None, ge=0,
+        description="Speak over the agent: start this line this long after the agent's reply (or greeting) began",
+    )
 
     @model_validator(mode="after")
     def _one_action(self) -> CallerLine:
-        if bool(self.say.strip()) == bool(self.dtmf):
-            raise ValueError("a caller line either says words or presses keys (dtmf), not both or neither")
+        if (bool(self.say.strip()) + bool(self.dtmf) + (self.silence_s > 0)) != 1:
+            raise ValueError(
+                "a caller line either says words, presses keys (dtmf) or stays silent (silence_s): "
+                "not both or neither"
+            )
+        if self.barge_in_after_ms is not None and not self.say.strip():
+            raise ValueError("only a line that says words can barge in")
         return self
+
+    @property
+    def is_turn(self) -> bool:
+        """Does this line make a caller turn at the edge? Keys do once they hold a digit."""
+        return bool(self.say.strip()) or bool(self.dtmf.strip("#"))
+
+
+class ScriptNoise(BaseModel):
+    """Line noise under everything the caller sends."""
+
+    kind: str = Field(default="white", pattern="^(white|hum)$")
+    snr_db: float = Field(default=20.0, description="Caller speech level above the noise, dB")
 
 
 class Expectations(BaseModel):
@@ -46,6 +75,8 @@ class Expectations(BaseModel):
     scenarios: list[Scenario] = Field(default_factory=list)
     agent_says: list[str] = Field(default_factory=list, description="Fragments the agent must have said")
     hangup_by: str | None = Field(default=None, description="'agent' if the edge must end the leg itself")
+    caller_turns: int | None = Field(default=None, description="Caller turns the workflow must have recorded")
+    heard_interrupted: bool = Field(default=False, description="The transcript notes what the caller heard")
 
 
 class CallScript(BaseModel):
@@ -53,6 +84,7 @@ class CallScript(BaseModel):
     caller_number: str = "+380501234567"
     dialled_number: str = "0800300500"
     lines: list[CallerLine]
+    noise: ScriptNoise | None = None
     expect: Expectations = Field(default_factory=Expectations)
 
     @field_validator("lines", mode="before")
@@ -103,6 +135,14 @@ def check_expectations(expect: Expectations, snapshot: CallSnapshot, *, edge_hun
             problems.append(f"agent never said {fragment!r}")
     if expect.hangup_by == "agent" and not edge_hung_up:
         problems.append("the edge did not end the call")
+    if expect.caller_turns is not None:
+        taken = sum(1 for e in snapshot.transcript if e.role == Role.CALLER)
+        if taken != expect.caller_turns:
+            problems.append(f"{taken} caller turns recorded, expected {expect.caller_turns}")
+    if expect.heard_interrupted and not any(
+        e.role == Role.SYSTEM and "heard:" in e.text for e in snapshot.transcript
+    ):
+        problems.append("no barge-in with what the caller heard in the transcript")
     failed = [call for entry in snapshot.transcript for call in entry.tool_calls if call.error]
     for call in failed:
         problems.append(f"tool {call.name} failed: {call.error}")
