@@ -7,6 +7,7 @@
     callcenter chat [FILE]                     talk to the agent in text (stdin or a file)
     callcenter eval [--engine rules|claude]    run the scripted dialogues, print the pass rate
     callcenter bench turns                     our own overhead per turn, p50/p95
+    callcenter bench endpointing | pacing      VAD/endpointing quality and cost; playout jitter
     callcenter temporal-setup                  search attributes for a Temporal cluster
 """
 
@@ -87,6 +88,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_bench_module(args: argparse.Namespace) -> int:
+    import importlib
+
+    return importlib.import_module(f"bench.{args.bench_module}").main(args.bench_args)
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from bench.turns import run_turns_bench
 
@@ -153,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     turns.add_argument("--output", type=Path, help="update the results section of this markdown file")
     turns.add_argument("--json", action="store_true", help="also print one JSON line per concurrency level")
     turns.set_defaults(func=_cmd_bench)
+    for name, help_text in (
+        ("endpointing", "false cut-offs, late endpoints and VAD cost on generated noisy speech"),
+        ("pacing", "playout jitter and underruns with 1, 50 and 200 streams"),
+    ):
+        # its own arguments (see --help) are parsed by the bench module itself
+        other = bench_sub.add_parser(name, help=help_text, add_help=False)
+        other.set_defaults(func=_cmd_bench_module, bench_module=name)
 
     sub.add_parser("temporal-setup", help="print the commands that register search attributes on a cluster").set_defaults(
         func=_cmd_temporal_setup
@@ -163,7 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     # A native crash (a C extension, the Temporal core) then leaves a Python traceback on stderr.
     faulthandler.enable()
-    args = build_parser().parse_args(argv)
+    args, extra = build_parser().parse_known_args(argv)
+    if extra and getattr(args, "bench_module", None) is None:
+        build_parser().parse_args(argv)  # the usual error for unknown arguments
+    args.bench_args = extra
     setup_logging(verbose=args.verbose)
     try:
         code = args.func(args)

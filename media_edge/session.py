@@ -351,8 +351,10 @@ class CallSession:
             keys_won = self._drop_speech or bool(self._keys)
             self._drop_speech = False
             self._turns.put_nowait(SpokenTurn(ev, keys_won=keys_won))
-        elif isinstance(ev, SpeechDiscarded) and self._barge is not None:
-            self._resume_after_noise()
+        elif isinstance(ev, SpeechDiscarded):
+            self._stt.speech_discarded()
+            if self._barge is not None:
+                self._resume_after_noise()
         if self._barge is not None:
             if is_speech and (now - self._barge.onset) * 1000 >= self._settings.barge_in_min_speech_ms:
                 self._confirm_barge_in(now)

@@ -26,7 +26,7 @@ from callcenter.simulator.script import CallScript
 from media_edge import metrics
 from media_edge.phrases import Phrase
 from media_edge.playback import Playback
-from workflows.models import CallSnapshot, ExpectedReply, Role
+from workflows.models import CallOutcome, CallSnapshot, ExpectedReply, Role
 
 ASK_WINTER = "Потрібні зимові шини двісті п'ять п'ятдесят п'ять ер шістнадцять."
 
@@ -305,7 +305,7 @@ async def test_keys_without_hash_are_sent_after_a_pause_and_yes_is_one_key(
 # --- degraded paths ----------------------------------------------------------------------------------
 
 
-async def test_engine_failure_with_no_operators_promises_a_callback(system, voice, monkeypatch) -> None:
+async def test_engine_failure_with_no_operators_promises_a_callback(system, voice, monkeypatch, temporal_client) -> None:
     """TTS breaks mid-call out of hours: an apology within 2 s, the callback phrase, disposition callback."""
 
     async def broken(text: str):
@@ -329,6 +329,12 @@ async def test_engine_failure_with_no_operators_promises_a_callback(system, voic
     assert answer["action"] == "callback"
     assert line.split(",")[0] == "callback", "the dialplan hangs up politely"
     assert metrics.DEGRADED.labels(reason="tts")._value.get() == degraded + 1
+    # the promise is kept: the call is recorded as a callback and a person gets the task
+    handle = temporal_client.get_workflow_handle(leg.call_id, result_type=CallSnapshot)
+    snapshot = await asyncio.wait_for(handle.result(), 30)
+    assert snapshot.outcome == CallOutcome.CALLBACK
+    task = await system.pool.fetchrow("SELECT kind, status FROM callcenter.ops_tasks WHERE call_id = $1", leg.call_id)
+    assert (task["kind"], task["status"]) == ("callback", "open")
 
 
 async def test_temporal_gone_mid_call_gets_an_apology_and_an_operator_at_once(system, voice, monkeypatch) -> None:

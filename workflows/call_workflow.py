@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         FulfilmentResult,
         FulfilmentStatus,
         HangupInfo,
+        OpsTask,
         Message,
         NextAction,
         PendingAction,
@@ -104,6 +105,8 @@ class CallWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._settle_fulfilments()
         self._finish()
+        if self._outcome == CallOutcome.CALLBACK:
+            await self._open_callback_task()
         await workflow.execute_activity(
             "save_call_record",
             self._record(),
@@ -364,7 +367,10 @@ class CallWorkflow:
     def _finish(self) -> None:
         """Settle the outcome once the call is over (a transfer or goodbye already set it)."""
         assert self._hangup is not None
-        if self._outcome == CallOutcome.IN_PROGRESS:
+        if self._hangup.reason == "callback":  # the edge found no operator to transfer to
+            self._outcome = CallOutcome.CALLBACK
+            self._add_entry(Role.AGENT, PHRASES["callback"], turn_id=self._last_turn_id)
+        elif self._outcome == CallOutcome.IN_PROGRESS:
             if self._hangup.reason == "error":
                 self._outcome = CallOutcome.FAILED
             elif any(e.role == Role.CALLER for e in self._transcript):
@@ -373,6 +379,24 @@ class CallWorkflow:
                 self._outcome = CallOutcome.ABANDONED
         self._upsert_outcome()
         self._show_details()
+
+    async def _open_callback_task(self) -> None:
+        reason = self._transfer.summary if self._transfer else "дзвінок"
+        await workflow.execute_activity(
+            "open_ops_task",
+            OpsTask(
+                key=f"{self._start.call_id}:callback",
+                kind="callback",
+                call_id=self._start.call_id,
+                phone=self._start.caller_number,
+                detail=f"Передзвонити клієнту: {reason}",
+            ),
+            result_type=int,
+            task_queue=self._start.calls_task_queue,
+            start_to_close_timeout=CALL_RECORD_START_TO_CLOSE,
+            retry_policy=CALL_RECORD_RETRY,
+            summary="back-office task: call the customer back",
+        )
 
     def _upsert_outcome(self) -> None:
         workflow.upsert_search_attributes(

@@ -38,6 +38,7 @@ class CallOutcome(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"  # the agent or the caller ended the call normally
     TRANSFERRED = "transferred"
+    CALLBACK = "callback"  # no operator was there: the shop calls the caller back (an ops task)
     ABANDONED = "abandoned"  # the caller hung up before saying anything
     FAILED = "failed"  # the edge lost the call to an error before it ended normally
 

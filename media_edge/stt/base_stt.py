@@ -41,6 +41,10 @@ class SttStream(ABC):
         """Our endpointer saw a turn begin (at ``at``, monotonic s, when known). Engines may use
         it to open a recognition request lazily or to mark the turn boundary; default: nothing."""
 
+    def speech_discarded(self) -> None:  # noqa: B027 - optional hook
+        """The turn our endpointer started was only a noise burst: whatever the engine heard of it
+        must not leak into the next turn's transcript; default: nothing."""
+
     @abstractmethod
     async def finalize(self, speech_end_at: float) -> SttResult | None:
         """The endpointer ended the turn; return its final transcript, or ``None`` when there
