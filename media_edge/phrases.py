@@ -30,8 +30,8 @@ class Phrase(StrEnum):
 # Read-only: the cache and the workflows must agree on these texts.
 PHRASES: Final = MappingProxyType(
     {
-        Phrase.GREETING: "Доброго дня! Шиномонтаж і шини «Колесо». Я віртуальний помічник. "
-        "Чим можу допомогти?",
+        # Short on purpose: callers want to speak, and they should know it is a machine.
+        Phrase.GREETING: "Колесо, вітаю! Я віртуальний помічник. Чим можу допомогти?",
         Phrase.CHECKING: "Хвилинку, перевіряю.",
         Phrase.GOODBYE: "Дякуємо за дзвінок! Гарного дня.",
         Phrase.TRANSFER: "З'єдную вас з оператором. Залишайтеся на лінії, будь ласка.",
@@ -41,8 +41,7 @@ PHRASES: Final = MappingProxyType(
         Phrase.NO_INPUT_GOODBYE: "На жаль, вас не чути. Передзвоніть нам, будь ласка. До побачення!",
         Phrase.TIME_WARNING: "Перепрошую, у нас залишилося пів хвилини розмови.",
         Phrase.MAX_DURATION: "На жаль, час розмови вичерпано. Передзвоніть нам, будь ласка. До побачення!",
-        Phrase.CONFIRM_AGAIN: "Вибачте, не зрозуміла. Підтверджуєте? Скажіть «так» або «ні», "
-        "або натисніть один.",
+        Phrase.CONFIRM_AGAIN: "Вибачте, не зрозуміла. Так чи ні? Можна натиснути один.",
         Phrase.CALLBACK: "Оператори зараз не на зв'язку. Ми вам передзвонимо. Дякуємо за дзвінок!",
     }
 )

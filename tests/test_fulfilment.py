@@ -271,7 +271,7 @@ async def test_no_means_no_order_and_key_one_means_yes(temporal_client: Client, 
 
         await turn(handle, 3, f"замовляю {sku} 2")
         unclear = await turn(handle, 4, "ну не знаю")
-        assert unclear.expect == ExpectedReply.YES_NO and "натисніть один" in unclear.say_text
+        assert unclear.expect == ExpectedReply.YES_NO and "натиснути один" in unclear.say_text
         await turn(handle, 5, "1", dtmf="1")
         orders = await store.orders_by_phone(phone)
         assert len(orders) == 1 and orders[0].lines[0].quantity == 2

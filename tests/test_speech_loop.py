@@ -380,8 +380,9 @@ def test_operator_hours_are_read_in_kyiv_time(monkeypatch) -> None:
 # --- line noise, metrics -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["white", "hum"])
-async def test_line_noise_makes_no_false_turns(system, voice, kind: str) -> None:
+async def test_line_noise_makes_no_false_turns(system, voice) -> None:
+    # mains hum is the harder of the two for the VAD; white noise is covered in test_endpointing
+    kind = "hum"
     barge_ins = _count(metrics.BARGE_INS)
     script = CallScript.load("winter_tires")
     report = await run_call(system.settings, script, voice=voice, out=None, noise=LineNoise(15.0, kind))

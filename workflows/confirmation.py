@@ -47,7 +47,11 @@ def readback_for(action: PendingAction, today: date) -> str:
     slot = FittingSlot.model_validate(facts["slot"])
     centre = FittingCentre.model_validate(facts["centre"])
     readback = uk.booking_readback(
-        centre.address, datetime.fromisoformat(slot.start), city=centre.city, today=today, question=""
+        centre.address,
+        datetime.fromisoformat(slot.start),
+        city=None if centre.city in centre.address else centre.city,  # "м. Київ, вул. ..." says it
+        today=today,
+        question="",
     )
     return f"{readback} {phone} {question}"
 

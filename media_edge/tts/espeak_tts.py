@@ -48,6 +48,8 @@ _ESPEAK_LOCK = threading.Lock()
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak")
 _lib: ctypes.CDLL | None = None
 _native_rate = 0
+# espeak-ng's Ukrainian voice reads these quotation marks aloud as words ("лапки"): drop them.
+_UNSPOKEN = str.maketrans("", "", "«»\"“”„")
 _current_voice: str | None = None
 init_ms: float | None = None  # measured once, for start-up logs and benchmarks
 
@@ -198,7 +200,7 @@ class EspeakTts(TtsEngine):
                 # The callback is process-global in espeak; set it (and keep ``on_audio``
                 # referenced) for exactly the duration of this Synth call.
                 lib.espeak_SetSynthCallback(on_audio)
-                data = text.encode("utf-8") + b"\0"
+                data = text.translate(_UNSPOKEN).encode("utf-8") + b"\0"
                 rc = lib.espeak_Synth(
                     data, len(data), 0, _POS_CHARACTER, 0, _ESPEAK_CHARS_UTF8, None, None
                 )

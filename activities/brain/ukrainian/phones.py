@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from activities.brain.ukrainian.numbers import Token, digit_group_words, group_digits, number_tokens
+from activities.brain.ukrainian.numbers import Token, digit_group_words, group_digits, number_tokens, number_words
 from activities.brain.ukrainian.text import normalise
 
 # Ukrainian mobile operator codes: a 9-digit number without its leading 0 must start with one.
@@ -121,6 +121,10 @@ def speak_masked_phone(phone: str) -> str:
 
 
 def speak_order_number(number: str) -> str:
-    """ "123456" → "сто двадцять три, чотириста п'ятдесят шість";
+    """Up to six digits with no leading zero, as one number, the way people say order numbers:
+    "100101" → "сто тисяч сто один"; longer ones, or with a leading zero, in groups:
     "1234567" → "сто двадцять три, сорок п'ять, шістдесят сім"."""
-    return speak_digits(number)
+    digits = re.sub(r"\D", "", number)
+    if 0 < len(digits) <= 6 and not digits.startswith("0"):
+        return number_words(int(digits))
+    return speak_digits(digits)
