@@ -7,6 +7,7 @@ with a dev stack someone is running on the default ports.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -16,14 +17,20 @@ CALLCENTER = Path(sys.executable).parent / "callcenter"
 
 
 def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+    """Free ports below the kernel's ephemeral range: the Temporal dev server binds random ports
+    of its own (from that range) while the stack starts, and must not take one of ours."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports: list[int] = []
+    for port in random.sample(range(max(1024, low - 12000), low), 200):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+        if len(ports) == count:
+            return ports
+    raise RuntimeError("no free ports below the ephemeral range")
 
 
 def test_demo_once_runs_the_whole_stack_and_passes_the_call(tmp_path: Path) -> None:
