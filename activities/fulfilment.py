@@ -10,6 +10,7 @@ slot taken) is raised as a non-retryable ``StoreRefused`` error for the workflow
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from temporalio import activity
@@ -41,9 +42,27 @@ def _refused(exc: StoreRejected | StoreNotFound) -> ApplicationError:
     return ApplicationError(f"{code}: {exc}", code, type=REFUSED, non_retryable=True)
 
 
-def _note_retry(operation: str) -> None:
+async def _store_write[T](
+    job: FulfilmentInput,
+    operation: str,
+    count: Callable[[str], None],
+    write: Callable[[], Awaitable[T]],
+    describe: Callable[[T], tuple[str, str]],
+) -> FulfilmentResult:
+    """One idempotent store write: a refusal for good becomes a non-retryable error; anything
+    else (store down, timeouts) propagates and Temporal retries it under the same key."""
     if activity.info().attempt > 1:
         count_store_retry(operation)
+    try:
+        made = await write()
+    except (StoreRejected, StoreNotFound) as exc:
+        log.warning("%s %s refused by the store: %s", operation, job.idempotency_key, exc)
+        count("refused")
+        raise _refused(exc) from exc
+    count("created")
+    number, summary = describe(made)
+    log.info("%s %s done for %s (key %s)", operation, number, mask_phone(job.phone), job.idempotency_key)
+    return FulfilmentResult(kind=job.kind, status=FulfilmentStatus.DONE, number=number, summary=summary)
 
 
 class FulfilmentActivities:
@@ -54,36 +73,23 @@ class FulfilmentActivities:
     @activity.defn(name="create_order")
     async def create_order(self, job: FulfilmentInput) -> FulfilmentResult:
         draft = OrderDraft.model_validate(job.request)
-        _note_retry("create_order")
-        try:
-            order = await self._store.create_order(draft, idempotency_key=job.idempotency_key)
-        except (StoreRejected, StoreNotFound) as exc:
-            log.warning("order %s refused by the store: %s", job.idempotency_key, exc)
-            count_order("refused")
-            raise _refused(exc) from exc
-        count_order("created")
-        log.info("order %s created for %s (key %s)", order.number, mask_phone(job.phone), job.idempotency_key)
-        return FulfilmentResult(
-            kind=FulfilmentKind.ORDER, status=FulfilmentStatus.DONE, number=order.number, summary=order_summary(order)
+        return await _store_write(
+            job,
+            "create_order",
+            count_order,
+            lambda: self._store.create_order(draft, idempotency_key=job.idempotency_key),
+            lambda order: (order.number, order_summary(order)),
         )
 
     @activity.defn(name="book_fitting")
     async def book_fitting(self, job: FulfilmentInput) -> FulfilmentResult:
         request = BookingRequest.model_validate(job.request)
-        _note_retry("book_fitting")
-        try:
-            booking = await self._store.book_fitting(request, idempotency_key=job.idempotency_key)
-        except (StoreRejected, StoreNotFound) as exc:
-            log.warning("booking %s refused by the store: %s", job.idempotency_key, exc)
-            count_booking("refused")
-            raise _refused(exc) from exc
-        count_booking("created")
-        log.info("booking %s made for %s (key %s)", booking.number, mask_phone(job.phone), job.idempotency_key)
-        return FulfilmentResult(
-            kind=FulfilmentKind.BOOKING,
-            status=FulfilmentStatus.DONE,
-            number=booking.number,
-            summary=booking_summary(booking),
+        return await _store_write(
+            job,
+            "book_fitting",
+            count_booking,
+            lambda: self._store.book_fitting(request, idempotency_key=job.idempotency_key),
+            lambda booking: (booking.number, booking_summary(booking)),
         )
 
     @activity.defn(name="open_ops_task")

@@ -17,6 +17,7 @@ an order or booking created in the store) and against rules every call must keep
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 import sys
@@ -32,6 +33,7 @@ from temporalio.client import Client
 
 from activities.brain.ukrainian.numbers import words_to_digits
 from callcenter.settings import REPO_ROOT, LlmEngine, Settings
+from callcenter.simulator.script import tools_out_of_order
 from workflows.models import (
     CallerTurn,
     CallOutcome,
@@ -109,10 +111,19 @@ class Dialogue(StrictModel):
     title: str = ""
     scenario: Scenario
     kind: str = "happy"
-    caller_number: str = "+380507654321"
+    # Default: a number of the dialogue's own that the store has never seen (no customer, no
+    # orders), so dialogues that place orders cannot change what others find by phone.
+    caller_number: str = ""
     turns: list[DialogueTurn] = Field(min_length=1)
     expect: CallExpect = Field(default_factory=CallExpect)
     source: str = ""
+
+    @model_validator(mode="after")
+    def _own_number(self) -> Dialogue:
+        if not self.caller_number:
+            digest = int(hashlib.sha256(self.name.encode()).hexdigest(), 16)
+            self.caller_number = f"+38063{digest % 10**7:07d}"
+        return self
 
     @field_validator("turns", mode="before")
     @classmethod
@@ -368,12 +379,7 @@ def check_dialogue(dialogue: Dialogue, snapshot: CallSnapshot, records: list[Tur
             problems.append(f"turn {entry.turn_id}: the agent step failed")
 
     used = [c.name for e in snapshot.transcript for c in e.tool_calls]
-    position = 0
-    for tool in expect.tools:
-        try:
-            position = used.index(tool, position) + 1
-        except ValueError:
-            problems.append(f"tool {tool} not called in order (called: {', '.join(used) or 'none'})")
+    problems += tools_out_of_order(expect.tools, used)
     for tool in expect.never:
         if tool in used:
             problems.append(f"tool {tool} was called")

@@ -102,6 +102,7 @@ class Settings(BaseSettings):
     stt_engine: SttEngine = SttEngine.SIMULATED
     tts_engine: TtsEngine = TtsEngine.ESPEAK
     llm_engine: LlmEngine = LlmEngine.RULES
+    espeak_rate_wpm: int = Field(default=175, ge=80, le=450)  # the offline voice's speaking rate, words/min
 
     # Google Cloud speech engines (stt_engine / tts_engine "google"); see docs/engines-google.md.
     # Credentials come from GOOGLE_APPLICATION_CREDENTIALS / application-default credentials.

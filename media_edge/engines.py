@@ -11,7 +11,7 @@ from media_edge.tts.espeak_tts import EspeakTts
 
 def make_tts(settings: Settings) -> TtsEngineBase:
     if settings.tts_engine == TtsEngine.ESPEAK:
-        return EspeakTts()
+        return EspeakTts(rate_wpm=settings.espeak_rate_wpm)
     if settings.tts_engine == TtsEngine.GOOGLE:
         # Imported here: the offline path never loads the Google libraries.
         from media_edge.tts.google_tts import GoogleTts, GoogleTtsConfig

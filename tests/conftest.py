@@ -37,6 +37,7 @@ from temporal.devserver import TemporalDevServer
 _TEMPORAL_FIXTURES = {"temporal_server", "temporal_client"}
 _PG_FIXTURES = {"pg_server_url", "database_url", "make_database"}
 _TIMINGS: dict[str, float] = {}
+TEST_AGENT_WPM = 380
 
 
 class _Infra:
@@ -164,5 +165,9 @@ async def system(temporal_server: TemporalDevServer, temporal_client: Client, da
     """Store, calls worker and media edge on free ports, talking to real Temporal and PostgreSQL."""
     from callcenter.devstack.inprocess import running_system
 
-    async with running_system(temporal_client, temporal_server.address, database_url) as running:
+    # The agent talks faster than on the phone: the calls are real-time audio, and the tests wait
+    # for every word of it; the code paths are the same at any rate.
+    async with running_system(
+        temporal_client, temporal_server.address, database_url, espeak_rate_wpm=TEST_AGENT_WPM
+    ) as running:
         yield running

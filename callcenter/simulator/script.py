@@ -114,16 +114,22 @@ def resolve_script(path: str | Path) -> Path:
     raise FileNotFoundError(f"no call script {path!r}; bundled scripts: {known}")
 
 
-def check_expectations(expect: Expectations, snapshot: CallSnapshot, *, edge_hung_up: bool) -> list[str]:
-    """What the call failed to show, as readable lines; empty when it went as scripted."""
+def tools_out_of_order(expected: list[str], used: list[str]) -> list[str]:
+    """The expected tools that were not called in this order (others may come between)."""
     problems: list[str] = []
-    used = [call.name for entry in snapshot.transcript for call in entry.tool_calls]
     position = 0
-    for tool in expect.tools:
+    for tool in expected:
         try:
             position = used.index(tool, position) + 1
         except ValueError:
             problems.append(f"tool {tool} not called in order (called: {', '.join(used) or 'none'})")
+    return problems
+
+
+def check_expectations(expect: Expectations, snapshot: CallSnapshot, *, edge_hung_up: bool) -> list[str]:
+    """What the call failed to show, as readable lines; empty when it went as scripted."""
+    used = [call.name for entry in snapshot.transcript for call in entry.tool_calls]
+    problems = tools_out_of_order(expect.tools, used)
     if expect.outcome is not None and snapshot.outcome != expect.outcome:
         problems.append(f"outcome {snapshot.outcome.value}, expected {expect.outcome.value}")
     missing = [s.value for s in expect.scenarios if s not in snapshot.scenarios]
