@@ -246,8 +246,10 @@ async def test_silence_gets_a_reprompt_then_a_goodbye_and_a_hangup(system, voice
 
 
 async def test_a_call_at_its_maximum_length_is_closed_politely(system, voice, monkeypatch) -> None:
-    """A tiny maximum (the greeting alone lasts ~10 s): the closing phrase, then the edge hangs up."""
+    """A tiny maximum, reached while the caller is silent: the closing phrase, then the edge hangs up."""
     monkeypatch.setattr(system.edge.ctx.settings, "max_call_seconds", 13)
+    # The no-input reprompt would otherwise speak first (greeting + 7 s) and be taken for the closing.
+    monkeypatch.setattr(system.edge.ctx.settings, "no_input_reprompt_s", 60.0)
     async with _call(system) as (leg, edge):
         dialled = time.monotonic()
         await leg.wait_agent_quiet(500, timeout=15, after=0.0)
