@@ -30,6 +30,7 @@ ON CONFLICT (call_id) DO UPDATE SET
     order_number = coalesce(EXCLUDED.order_number, callcenter.calls.order_number),
     booking_number = coalesce(EXCLUDED.booking_number, callcenter.calls.booking_number),
     fulfilments = EXCLUDED.fulfilments
+RETURNING (xmax = 0) AS inserted
 """
 
 # A fulfilment may have finished after the workflow stopped waiting for it: take its note.
@@ -57,7 +58,7 @@ class CallRecordActivities:
         ]
         turns = sum(1 for entry in record.transcript if entry.role == "caller")
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(
+            inserted = await conn.fetchval(
                 _UPSERT,
                 record.call_id,
                 record.caller_number,
@@ -80,6 +81,7 @@ class CallRecordActivities:
                 json.dumps([f.model_dump(mode="json") for f in record.fulfilments], ensure_ascii=False),
             )
             await conn.execute(_MERGE_NOTES, record.call_id)
-        count_call(record.outcome.value)  # after the write: a failed attempt is retried, not counted
-        if record.transfer is not None:
-            count_transfer(record.transfer.summary.removeprefix("ШІ: ") or "unknown")
+        if inserted:  # counted once: not by a failed attempt, nor by a retry after the commit
+            count_call(record.outcome.value)
+            if record.transfer is not None:
+                count_transfer(record.transfer.summary.removeprefix("ШІ: ") or "unknown")

@@ -285,3 +285,28 @@ async def test_tool_runs_are_timed_and_failures_counted_by_kind(ops: httpx.Async
     assert 'callcenter_tool_errors_total{kind="ToolError",tool="no_such_tool"} 1.0' in text
     assert 'callcenter_tool_errors_total{kind="ValidationError",tool="check_availability"}' in text
     assert 'callcenter_tool_seconds_count{tool="no_such_tool"} 1.0' in text
+
+
+async def test_a_call_record_saved_again_is_counted_once(ops_system) -> None:
+    """A retry after the commit (the worker died before reporting success) rewrites the same
+    row; the calls-by-outcome counter must not count the call twice."""
+    from activities.call_records import CallRecordActivities
+    from activities.metrics import CALLS
+    from workflows.models import CallOutcome, CallRecord, TransferInfo
+
+    now = datetime.now(UTC)
+    record = CallRecord(
+        call_id=str(uuid.uuid4()), caller_number="+380671112233", dialled_number="0800300500", edge_id="edge-x",
+        started_at=now - timedelta(seconds=40), ended_at=now, outcome=CallOutcome.TRANSFERRED,
+        hangup_reason="transfer", scenarios=[], transcript=[], latencies=[],
+        transfer=TransferInfo(summary="ШІ: клієнт попросив"),
+    )
+    counted = CALLS.labels(outcome="transferred")._value.get()
+    activities = CallRecordActivities(ops_system.pool)
+    await activities.save_call_record(record)
+    await activities.save_call_record(record)
+    assert CALLS.labels(outcome="transferred")._value.get() == counted + 1
+    rows = await ops_system.pool.fetchval(
+        "SELECT count(*) FROM callcenter.calls WHERE call_id = $1", uuid.UUID(record.call_id)
+    )
+    assert rows == 1
