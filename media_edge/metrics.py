@@ -33,6 +33,10 @@ BARGE_IN_STOP = Histogram(
 BARGE_INS_IGNORED = Counter(
     "edge_barge_ins_ignored_total", "Short sounds over the agent (cough, click, 'угу'): playback paused and resumed"
 )
+CONTINUATIONS = Counter(
+    "edge_turn_continuations_total",
+    "The caller went on talking after a pause before hearing the reply: the two utterances became one turn",
+)
 TRANSFERS = Counter("edge_transfers_total", "Calls handed to an operator")
 STT_FINAL = Histogram(
     "edge_stt_final_seconds", "End of caller speech → final transcript", buckets=_LATENCY_BUCKETS

@@ -121,6 +121,8 @@ class Playback:
         played = self.played_position()
         heard: list[str] = []
         for seg in self._segments:
+            if seg.end <= seg.start:
+                break  # opened, no audio yet (being synthesised): nothing of it was played
             if seg.end <= played:
                 heard.append(seg.text)
                 continue
@@ -131,6 +133,11 @@ class Playback:
                     heard.append(" ".join(words[:n]))
             break
         return " ".join(heard)
+
+    def reply_reached_caller(self) -> bool:
+        """Has any audio of the current reply's words been played (a filler does not count)?"""
+        played = self.played_position()
+        return any(seg.start < min(seg.end, played) for seg in self._segments)
 
     def reply_text(self) -> str:
         return " ".join(seg.text for seg in self._segments)

@@ -229,6 +229,8 @@ class CallSession:
         self._keys_deadline = 0.0
         self._drop_speech = False  # keys were sent while the caller spoke: that utterance is not a turn
         self._busy = False  # a turn is with the workflow
+        self._reply_pending = False  # a turn was sent and the caller has heard none of its reply yet
+        self._continues: int | None = None  # the caller went on talking over this turn's unheard reply
         self._call_started = time.monotonic()
         self._quiet_since = self._call_started
         self._silences = 0  # no-input timeouts in a row
@@ -340,9 +342,10 @@ class CallSession:
         if isinstance(ev, SpeechStarted):
             self._stt.speech_started(ev.at)
             if self._ending is None and self._barge is None and (
-                self._playback.is_playing or self._speak_lock.locked()
+                self._playback.is_playing or self._speak_lock.locked() or self._reply_pending
             ):
-                # Maybe a barge-in: stop the agent at once, decide once we know how long it is.
+                # Maybe a barge-in: stop the agent at once (or hold the reply that is on its
+                # way), decide once we know how long the sound is.
                 self._playback.pause()
                 self._barge = _PendingBargeIn(onset=ev.at, paused_at=now)
         elif isinstance(ev, SpeechEnded):
@@ -366,7 +369,14 @@ class CallSession:
         barge, self._barge = self._barge, None
         assert barge is not None
         self._interrupted = True
+        unheard = self._reply_pending and not self._playback.reply_reached_caller()
         self._heard = self._playback.drop()
+        if unheard:
+            # Before any word of the reply: the caller's pause was not the end of their turn.
+            self._continues = self._turn_id
+            metrics.CONTINUATIONS.inc()
+            log.info("call %s: the caller went on talking; turn %d continues", self.call_id, self._turn_id)
+            return
         stop_s = max(0.0, barge.paused_at - barge.onset)
         metrics.BARGE_INS.inc()
         metrics.BARGE_IN_STOP.observe(stop_s)
@@ -421,7 +431,7 @@ class CallSession:
                 try:
                     await self._take_turn(item)
                 finally:
-                    self._busy = False
+                    self._busy = self._reply_pending = False
                     self._quiet_since = time.monotonic()
         except asyncio.CancelledError:
             raise
@@ -463,6 +473,7 @@ class CallSession:
         self._interrupted = False
         self._silences = 0
         heard, self._heard = self._heard, None
+        continues, self._continues = self._continues, None
         self._timing = TurnTiming(self.call_id, self._turn_id, speech_end_at, detected_at, time.monotonic())
         metrics.TURNS.inc()
         turn = CallerTurn(
@@ -472,12 +483,14 @@ class CallSession:
             stt_ms=stt_ms,
             heard_agent_text=heard,
             dtmf=dtmf,
+            continues_turn=continues if dtmf is None else None,
         )
         self._playback.begin_reply()
         self._tts_failed = False
         started = time.perf_counter()
         filler = asyncio.create_task(self._filler_if_slow(self._timing))
         probe = asyncio.create_task(self._temporal_gone())
+        self._reply_pending = True
         try:
             # A slow agent step is waited for (up to its own limit); a Temporal that stopped
             # answering is not: the probe ends the wait within about a second and a half.
@@ -506,13 +519,21 @@ class CallSession:
     async def _filler_if_slow(self, timing: TurnTiming) -> None:
         """No dead air: if the turn has no agent audio after a moment, say "one moment, checking"."""
         await asyncio.sleep(self._settings.filler_after_ms / 1000)
-        if timing.first_audio_at is None and not self._playback.is_playing and not self._ending:
+        if (
+            timing.first_audio_at is None and not self._playback.is_playing and not self._ending
+            and not self._interrupted and self._barge is None
+        ):
             metrics.FILLERS.inc()
             self._playback.play(self.ctx.phrases.get(Phrase.CHECKING, self.rate))  # not words of the reply
 
     async def _follow(self, outcome: TurnResult) -> None:
         if self._ending:
             return
+        if self._continues == outcome.turn_id:
+            if outcome.revocable:
+                return  # the next turn takes this one back: nothing of it is said
+            # Something was done (an order placed, a transfer): the caller must hear it.
+            self._continues = None
         self._set_expect(getattr(outcome, "expect", ExpectedReply.OPEN))
         apology = outcome.say_text is not None and outcome.say_text.startswith(PHRASES[Phrase.APOLOGY])
         if apology:

@@ -38,9 +38,11 @@ class ScriptedBrain(Brain):
     def __init__(self) -> None:
         self.steps = 0
         self.fail_on: str | None = None
+        self.heard: list[str] = []  # the caller's words as each step saw them
 
     async def run_step(self, ctx: StepContext) -> None:
         self.steps += 1
+        self.heard.append(ctx.caller_text)
         if self.fail_on and self.fail_on in ctx.caller_text:
             raise RuntimeError("the model timed out")
         if "оператор" in ctx.caller_text:
@@ -112,6 +114,38 @@ async def test_stale_and_repeated_turns_are_rejected_or_deduplicated(temporal_cl
     await handle.result()
     with pytest.raises(Exception):  # the call is over: no more turns
         await send_turn(handle, CallerTurn(turn_id=3, text="Алло?"))
+
+
+async def test_a_continuation_takes_back_the_unheard_turn_and_answers_both_as_one(
+    temporal_client: Client, harness
+) -> None:
+    """The caller paused mid-sentence and went on before hearing the reply: the edge sends the
+    rest as a continuation, and the agent answers the whole sentence from the state before it."""
+    settings, brain = harness
+    handle, _ = await _start(temporal_client, settings)
+    first = await send_turn(handle, CallerTurn(turn_id=1, text="Мені потрібні"))
+    assert first.revocable, "a plain reply can be taken back"
+    merged = await send_turn(handle, CallerTurn(turn_id=2, text="зимові шини", heard_agent_text="", continues_turn=1))
+    assert brain.heard[-1] == "Мені потрібні зимові шини"
+    assert merged.reply_text == "Відповідь 1.", "the brain's memory went back to before turn 1"
+
+    # A continuation of a turn whose reply was partly heard, or of an older turn, is a new turn.
+    heard_some = await send_turn(
+        handle, CallerTurn(turn_id=3, text="А ще?", heard_agent_text="Відповідь", continues_turn=2)
+    )
+    stale = await send_turn(handle, CallerTurn(turn_id=4, text="І ще?", heard_agent_text="", continues_turn=2))
+    assert brain.heard[-2:] == ["А ще?", "І ще?"]
+    assert (heard_some.reply_text, stale.reply_text) == ("Відповідь 2.", "Відповідь 3.")
+
+    snapshot = await handle.query("snapshot", result_type=CallSnapshot)
+    said = [e.text for e in snapshot.transcript if e.role == Role.CALLER]
+    assert said == ["Мені потрібні", "зимові шини", "А ще?", "І ще?"], "the transcript keeps what was said when"
+    notes = [e.text for e in snapshot.transcript if e.role == Role.SYSTEM]
+    assert sum("answered as one" in n for n in notes) == 1
+
+    transfer = await send_turn(handle, CallerTurn(turn_id=5, text="Дайте оператора"))
+    assert transfer.next == NextAction.TRANSFER and not transfer.revocable, "a transfer cannot be taken back"
+    await end_call(handle, "transfer")
 
 
 async def test_transfer_sets_outcome_and_search_attributes(temporal_client: Client, harness) -> None:

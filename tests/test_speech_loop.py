@@ -130,8 +130,10 @@ def test_heard_text_follows_the_audio_played_sentence_by_sentence_and_within_one
     for _ in range(4):
         playback.extend(sentence, bytes(16 * 500))
     wire.play(400)
-    assert playback.heard_text() == ""
-    wire.play(1100)
+    assert playback.heard_text() == "" and not playback.reply_reached_caller()
+    wire.play(200)  # 100 ms into the first sentence: no whole word yet, but the reply has begun
+    assert playback.heard_text() == "" and playback.reply_reached_caller()
+    wire.play(900)
     assert playback.heard_text() == "Є три моделі."
     wire.play(1000)  # half of the second sentence
     playback.pause()
@@ -142,6 +144,12 @@ def test_heard_text_follows_the_audio_played_sentence_by_sentence_and_within_one
     wire.play(500)
     assert playback.drop() == "Є три моделі. Перша коштує дві тисячі гривень"
     assert not wire.is_playing
+
+    # A sentence opened for synthesis, its audio not there yet, was not heard.
+    playback.begin_reply()
+    playback.open_sentence("Друга дешевша.")
+    assert playback.heard_text() == "" and not playback.reply_reached_caller()
+    assert playback.drop() == ""
 
 
 # --- barge-in --------------------------------------------------------------------------------------
@@ -197,6 +205,47 @@ async def test_a_cough_over_the_agent_does_not_interrupt_it(system, voice, tempo
     assert audible_after > 2.0, "the reply went on after the cough"
     assert _count(metrics.BARGE_INS) == barge_ins
     assert not any(e.role == Role.SYSTEM and "interrupted" in e.text for e in snapshot.transcript)
+
+
+async def test_a_caller_who_goes_on_after_a_pause_is_not_talked_over_and_answered_as_one(
+    system, voice, temporal_client, monkeypatch
+) -> None:
+    """"Потрібні зимові шини… [0.8 s] …двісті п'ять п'ятдесят п'ять ер шістнадцять": the pause
+    ends a turn, but the caller goes on before the reply (slowed here) begins. The agent says
+    nothing over them, no filler, and the reply that follows answers the whole sentence."""
+    tts = system.edge.ctx.tts
+    real = tts.synthesize
+
+    async def slow(text: str):
+        await asyncio.sleep(1.5)
+        async for chunk in real(text):
+            yield chunk
+
+    first_half, second_half = "Потрібні зимові шини.", "Двісті п'ять п'ятдесят п'ять ер шістнадцять."
+    continuations, fillers = _count(metrics.CONTINUATIONS), _count(metrics.FILLERS)
+    async with _call(system) as (leg, edge):
+        await leg.wait_agent_quiet(500, timeout=15, after=0.0)
+        monkeypatch.setattr(tts, "synthesize", slow)
+        for text in (first_half, second_half):
+            await edge.post(f"/sim/calls/{leg.call_id}/utterances", json={"text": text})
+        paused = await leg.send_audio(await voice.say(first_half, leg.rate))
+        await asyncio.sleep(0.8)  # longer than the open end-of-turn silence (400 ms)
+        finished = await leg.send_audio(await voice.say(second_half, leg.rate))
+        assert leg.first_audio_after(paused) is None or leg.first_audio_after(paused) > finished, (
+            "the agent spoke while the caller was still talking"
+        )
+        await leg.wait_for_agent_audio(after=finished, timeout=15)
+        await leg.wait_agent_quiet(800, timeout=60, after=finished)
+        snapshot = await _snapshot(temporal_client, leg.call_id)
+    assert _count(metrics.CONTINUATIONS) == continuations + 1
+    # No filler over the caller (the audio check above); the merged turn's slowed reply has its own.
+    assert _count(metrics.FILLERS) - fillers == 1
+    assert [e.text for e in snapshot.transcript if e.role == Role.CALLER] == [first_half, second_half]
+    assert any("answered as one" in e.text for e in snapshot.transcript if e.role == Role.SYSTEM), [
+        (e.role.value, e.turn_id, e.text[:60]) for e in snapshot.transcript]
+    searches = [c for e in snapshot.transcript if e.turn_id == 2 for c in e.tool_calls if c.name == "search_tires"]
+    assert searches, "the whole sentence was answered: a search by size"
+    assert (searches[-1].arguments.get("width"), searches[-1].arguments.get("season")) == (205, "winter"), searches
 
 
 # --- filler, no input, call length -------------------------------------------------------------------

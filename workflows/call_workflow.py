@@ -9,6 +9,8 @@ effects come back here, where the workflow decides. After hangup the call record
 from __future__ import annotations
 
 import asyncio
+import copy
+from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
@@ -64,6 +66,18 @@ MAX_CONFIRMATION_ASKS = 2
 TRANSFER_SUMMARY_MAX = 40  # shown as the caller name on the operator's phone
 
 
+@dataclass
+class _TurnMark:
+    """The conversation as it stood before a turn, so a continuation can answer it again."""
+
+    turn_id: int
+    history_len: int
+    memory: dict
+    awaiting: Awaiting | None
+    expect: ExpectedReply
+    revocable: bool = False  # the turn ended with nothing done that the caller must hear
+
+
 @workflow.defn
 class CallWorkflow:
     @workflow.init
@@ -84,6 +98,7 @@ class CallWorkflow:
         self._awaiting: Awaiting | None = None
         self._fulfilments: list[asyncio.Task[FulfilmentResult]] = []
         self._results: list[FulfilmentResult] = []
+        self._mark: _TurnMark | None = None
 
     @workflow.run
     async def run(self, start: CallStart) -> CallSnapshot:
@@ -132,30 +147,73 @@ class CallWorkflow:
         # Claimed before any await, so a concurrent duplicate fails the validator.
         self._last_turn_id = turn.turn_id
         async with self._turn_lock:
-            if turn.heard_agent_text is not None and self._history:
+            earlier_words = self._take_back(turn)
+            if earlier_words is None and turn.heard_agent_text is not None and self._history:
                 self._note_barge_in(turn.heard_agent_text)
+            self._mark = _TurnMark(
+                turn_id=turn.turn_id,
+                history_len=len(self._history),
+                memory=copy.deepcopy(self._memory),
+                awaiting=copy.deepcopy(self._awaiting),
+                expect=self._expect,
+            )
+            fulfilments = len(self._fulfilments)
             self._add_entry(Role.CALLER, turn.text, turn_id=turn.turn_id)
-            latency = TurnLatency(turn_id=turn.turn_id, stt_ms=turn.stt_ms)
-            self._latencies.append(latency)
-            if self._awaiting is not None:
-                answered = await self._answer_confirmation(turn)
-                if answered is not None:
-                    self._show_details()
-                    return answered
-            try:
-                step = await self._agent_step(turn)
-            except ActivityError as err:
-                workflow.logger.warning("agent step failed on turn %s: %s", turn.turn_id, err.cause or err)
-                return self._fail_over(turn)
-            latency.agent_step_ms = step.duration_ms
-            latency.first_text_ms = step.first_text_ms
-            self._memory = step.memory
-            self._scenarios.update(step.scenarios)
-            if step.text or step.tool_calls:
-                self._add_entry(Role.AGENT, step.text, turn_id=turn.turn_id, tool_calls=step.tool_calls)
-            result = self._decide(turn, step)
+            if earlier_words is not None:
+                # The transcript keeps what was said when; the agent hears one utterance.
+                turn = turn.model_copy(update={"text": f"{earlier_words} {turn.text}"})
+                self._history[-1] = Message(role=Role.CALLER, text=turn.text)
+            result = await self._answer(turn)
+            result.revocable = (
+                result.next == NextAction.LISTEN
+                and len(self._fulfilments) == fulfilments
+                and self._outcome == CallOutcome.IN_PROGRESS
+            )
+            self._mark.revocable = result.revocable
             self._show_details()
             return result
+
+    async def _answer(self, turn: CallerTurn) -> TurnResult:
+        latency = TurnLatency(turn_id=turn.turn_id, stt_ms=turn.stt_ms)
+        self._latencies.append(latency)
+        if self._awaiting is not None:
+            answered = await self._answer_confirmation(turn)
+            if answered is not None:
+                return answered
+        try:
+            step = await self._agent_step(turn)
+        except ActivityError as err:
+            workflow.logger.warning("agent step failed on turn %s: %s", turn.turn_id, err.cause or err)
+            return self._fail_over(turn)
+        latency.agent_step_ms = step.duration_ms
+        latency.first_text_ms = step.first_text_ms
+        self._memory = step.memory
+        self._scenarios.update(step.scenarios)
+        if step.text or step.tool_calls:
+            self._add_entry(Role.AGENT, step.text, turn_id=turn.turn_id, tool_calls=step.tool_calls)
+        return self._decide(turn, step)
+
+    def _take_back(self, turn: CallerTurn) -> str | None:
+        """A continuation of the previous turn, whose reply the caller never heard: restore the
+        conversation as it was before it and return the caller's earlier words (else None)."""
+        mark = self._mark
+        if (
+            turn.continues_turn is None
+            or mark is None
+            or mark.turn_id != turn.continues_turn
+            or not mark.revocable
+            or turn.heard_agent_text
+        ):
+            return None
+        earlier = self._history[mark.history_len]
+        del self._history[mark.history_len :]
+        self._memory, self._awaiting, self._expect = mark.memory, mark.awaiting, mark.expect
+        self._add_entry(
+            Role.SYSTEM,
+            f"caller went on talking before hearing the reply to turn {mark.turn_id}; both answered as one",
+            turn_id=turn.turn_id,
+        )
+        return earlier.text
 
     @caller_turn.validator
     def _validate_turn(self, turn: CallerTurn) -> None:
@@ -355,6 +413,10 @@ class CallWorkflow:
         last = self._transcript[-1]
         if last.role == Role.AGENT and heard != last.text:
             self._add_entry(Role.SYSTEM, f"caller interrupted; heard: {heard}", turn_id=last.turn_id)
+            # The agent remembers saying only what was heard (its tool calls stand).
+            said = self._history[-1]
+            if said.role == Role.AGENT:
+                self._history[-1] = said.model_copy(update={"text": f"{heard} …" if heard else ""})
 
     # --- state, search attributes, details --------------------------------------
 

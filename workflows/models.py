@@ -108,6 +108,9 @@ class CallerTurn(BaseModel):
     stt_ms: float | None = None  # end of speech → final transcript
     heard_agent_text: str | None = None  # what the caller heard of the previous reply (barge-in)
     dtmf: str | None = None  # keys the caller pressed for this turn ("1", "12345#"), if any
+    # The caller went on talking before hearing any of turn N's reply (the end of turn N was a
+    # pause, not an end): the workflow takes turn N back and answers both utterances as one.
+    continues_turn: int | None = None
 
 
 class AgentStepInput(BaseModel):
@@ -146,6 +149,9 @@ class TurnResult(BaseModel):
     next: NextAction = NextAction.LISTEN
     transfer: TransferInfo | None = None
     expect: ExpectedReply = ExpectedReply.OPEN
+    # Nothing was done that the caller must hear about: if they go on talking before hearing
+    # it, the edge drops this reply and the next turn continues this one (``continues_turn``).
+    revocable: bool = False
 
 
 class HangupInfo(BaseModel):
