@@ -13,6 +13,11 @@ decisions then go through the adaptive endpointer (``SilencePolicy()`` with the 
 
 * false cut-off: a turn ended (``SpeechEnded``) before the caller's last word ended.
 * late endpoint: the caller's true end of speech → the endpoint that followed it (ms).
+* heard cut-off: a false cut-off the caller notices. The edge holds back the reply to a turn whose
+  caller goes on talking before it starts, and sends the rest as a continuation of the same turn
+  (``CallerTurn.continues_turn``), so a cut-off is only heard when the reply begins before the
+  caller resumes: counted for a reply that starts 40 ms after the endpoint (our overhead with the
+  offline engines) and 500 ms after it (the fast end of the cloud budget in DESIGN.md).
 * missed: no endpoint after the true end at all.
 * noise turn: a turn that ended before the speech began (noise taken for speech).
 * VAD cost: ``Vad.is_speech`` wall time per 20 ms frame (µs), on this shared machine.
@@ -40,6 +45,7 @@ from media_edge.audio.turn.endpointer import (
     Endpointer,
     SilencePolicy,
     SpeechEnded,
+    SpeechStarted,
     TurnEvent,
     frame_level_db,
 )
@@ -65,6 +71,7 @@ YES_NO = ("Так.", "Ні.", "Так, підходить.", "Ні, дякую."
 SHORT_OPEN = ("Літні.", "Двісті п'ятдесят.")
 DIGIT_GROUPS = (("нуль шість сім", "один два три", "сорок п'ять", "шістдесят сім"),)
 PAUSES_MS = (300, 500, 800)
+REPLY_AFTER_MS = (40, 500)  # endpoint → first agent audio: offline engines, cloud engines at best
 DIGIT_PAUSES_MS = (600, 800)
 
 # (name, kind, SNR dB; None = clean)
@@ -100,6 +107,7 @@ class Outcome:
     kind: str
     pause_ms: int
     cutoffs: int
+    heard: tuple[int, ...]  # cut-offs the caller notices, per REPLY_AFTER_MS
     missed: bool
     noise_turns: int
     late_ms: float | None
@@ -251,15 +259,26 @@ def endpoint(frames: Sequence[tuple[bool, float, float, float]], ep: Endpointer)
     return events
 
 
-def judge(events: Sequence[TurnEvent], start_s: float, end_s: float) -> tuple[int, bool, int, float | None]:
-    """(cut-offs, missed, noise turns, late ms) of one clip's turn events."""
+def judge(
+    events: Sequence[TurnEvent], start_s: float, end_s: float
+) -> tuple[int, tuple[int, ...], bool, int, float | None]:
+    """(cut-offs, heard cut-offs per REPLY_AFTER_MS, missed, noise turns, late ms) of one clip."""
     true_start, true_end = T0 + start_s, T0 + end_s
     ended = [e for e in events if isinstance(e, SpeechEnded)]
+    resumed = [e.detected_at for e in events if isinstance(e, SpeechStarted)]
     noise_turns = sum(1 for e in ended if e.speech_end_at < true_start - 0.05)
-    cutoffs = sum(1 for e in ended if e.speech_end_at >= true_start - 0.05 and e.detected_at < true_end)
+    cuts = [e for e in ended if e.speech_end_at >= true_start - 0.05 and e.detected_at < true_end]
+
+    def heard(reply_ms: int) -> int:
+        """Cut-offs whose reply would start before the caller's next words are detected."""
+        return sum(
+            1 for cut in cuts
+            if not any(cut.detected_at <= at < cut.detected_at + reply_ms / 1000 for at in resumed)
+        )
+
     after = [e for e in ended if e.detected_at >= true_end]
     late = (after[0].detected_at - true_end) * 1000 if after else None
-    return cutoffs, late is None, noise_turns, late
+    return len(cuts), tuple(heard(ms) for ms in REPLY_AFTER_MS), late is None, noise_turns, late
 
 
 POLICIES: dict[str, SilencePolicy] = {
@@ -288,9 +307,9 @@ def run(args: argparse.Namespace | None = None) -> EndpointingReport:
                     for policy_name, policy in POLICIES.items():
                         ep = Endpointer(policy=policy)
                         ep.expect(clip.expect)
-                        cut, missed, noise_turns, late = judge(endpoint(frames, ep), start_s, end_s)
+                        cut, heard, missed, noise_turns, late = judge(endpoint(frames, ep), start_s, end_s)
                         outcomes.append(Outcome(engine, policy_name, rate, noise_name, clip.kind,
-                                                clip.pause_ms, cut, missed, noise_turns, late))
+                                                clip.pause_ms, cut, heard, missed, noise_turns, late))
     cost_us = {k: s for k, v in costs.items() if (s := Stats.of([ns / 1000 for ns in v])) is not None}
     return EndpointingReport(
         outcomes=outcomes,
@@ -308,10 +327,11 @@ def run(args: argparse.Namespace | None = None) -> EndpointingReport:
 def _row(label: Sequence[str], group: Sequence[Outcome]) -> str:
     late = Stats.of([o.late_ms for o in group if o.late_ms is not None])
     cut = sum(1 for o in group if o.cutoffs)
+    heard = " / ".join(str(sum(1 for o in group if o.heard[i])) for i in range(len(REPLY_AFTER_MS)))
     missed = sum(1 for o in group if o.missed)
     noise_turns = sum(o.noise_turns for o in group)
     late_s = "—" if late is None else f"{late.p50:.0f} / {late.p95:.0f}"
-    return f"| {' | '.join(label)} | {len(group)} | {cut} | {missed} | {noise_turns} | {late_s} |"
+    return f"| {' | '.join(label)} | {len(group)} | {cut} | {heard} | {missed} | {noise_turns} | {late_s} |"
 
 
 def _table(report: EndpointingReport, keys: Sequence[str], head: Sequence[str],
@@ -321,8 +341,9 @@ def _table(report: EndpointingReport, keys: Sequence[str], head: Sequence[str],
         if keep(o):
             groups.setdefault(tuple(str(getattr(o, k)) for k in keys), []).append(o)
     lines = [
-        f"| {' | '.join(head)} | clips | false cut-offs | missed | noise turns | late endpoint p50 / p95 ms |",
-        "|" + "---|" * (len(head) + 5),
+        f"| {' | '.join(head)} | clips | false cut-offs | heard, reply after "
+        f"{' / '.join(str(ms) for ms in REPLY_AFTER_MS)} ms | missed | noise turns | late endpoint p50 / p95 ms |",
+        "|" + "---|" * (len(head) + 6),
     ]
     lines += [_row(k, g) for k, g in groups.items()]
     return lines
@@ -343,6 +364,11 @@ def render(report: EndpointingReport) -> str:
         f"{policy.hesitation_ms:.0f} ms; onset guard 150 ms. `fixed 600` is the previous behaviour.",
         "A false cut-off is a clip whose turn ended before its last word did; late endpoint is the "
         "true end of speech → `SpeechEnded.detected_at` (silence needed + VAD hangover).",
+        "A cut-off is *heard* when the agent's reply would begin before the caller's next words are "
+        "detected: if they come first, the edge holds the reply back and sends the rest of the "
+        "sentence as a continuation of the same turn. Counted for a reply "
+        f"{' and '.join(str(ms) for ms in REPLY_AFTER_MS)} ms after the endpoint (offline engines; "
+        "the fast end of the cloud budget).",
         "",
         "### By engine, policy and rate (all noise conditions)",
         "",
@@ -398,9 +424,22 @@ def _reading(report: EndpointingReport) -> list[str]:
     ratio = s_us / w_us
     s_missed = sum(1 for o in report.outcomes if o.engine == "silero" and o.policy == "adaptive" and o.missed)
     w_missed = sum(1 for o in report.outcomes if o.engine == "webrtc" and o.policy == "adaptive" and o.missed)
+    def heard(engine: str) -> tuple[int, int]:
+        group = [o for o in report.outcomes if o.engine == engine and o.policy == "adaptive"]
+        return sum(1 for o in group if o.cutoffs), sum(1 for o in group if o.heard[-1])
+
+    w_all, w_heard = heard("webrtc")
+    s_all, s_heard = heard("silero")
     return [
         "### Reading",
         "",
+        f"- Holding the reply back for a continuation hides most cut-offs once replies take as long "
+        f"as a cloud turn: with a reply {REPLY_AFTER_MS[-1]} ms after the endpoint, {s_heard} of "
+        f"silero's {s_all} cut-offs are still heard, {w_heard} of webrtc's {w_all}: webrtc ends the "
+        "turn sooner and, in noise, notices the caller's next words later, so they often come more "
+        f"than {REPLY_AFTER_MS[-1]} ms after its endpoint (most on 800 ms pauses). With the offline engines the reply starts within "
+        f"{REPLY_AFTER_MS[0]} ms and every cut-off is heard: the caller talks on over the first "
+        "words, and the agent stops as on any barge-in.",
         f"- The adaptive policy ends turns {f_late - w_late:.0f} ms sooner at the median than the old "
         f"fixed 600 ms (webrtc: {w_late:.0f} vs {f_late:.0f} ms) for {w_cut - f_cut:+d} false cut-offs "
         f"out of {n} clips. The cut-offs left are mid-sentence pauses longer than the silence in force "
