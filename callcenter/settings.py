@@ -136,6 +136,7 @@ class Settings(BaseSettings):
     speech_onset_ms: int = 150  # speech needed to start a turn or barge in (a cough or click does not)
     max_call_seconds: int = 900
     max_call_warning_s: float = 30.0  # "half a minute left" this long before the limit; 0: no warning
+    unfinished_turn_wait_ms: int = 700  # a turn ending on "для", "і", "ну" waits this long for more words
     barge_in_min_speech_ms: int = 200  # the caller's speech over the agent must last this long to interrupt
     filler_after_ms: int = 1200  # a turn with no agent audio this long gets one "Хвилинку, перевіряю."
     no_input_reprompt_s: float = 7.0  # caller silence while listening → "Ви мене чуєте? ..."

@@ -33,6 +33,10 @@ BARGE_IN_STOP = Histogram(
 BARGE_INS_IGNORED = Counter(
     "edge_barge_ins_ignored_total", "Short sounds over the agent (cough, click, 'угу'): playback paused and resumed"
 )
+TURNS_JOINED = Counter(
+    "edge_turns_joined_total",
+    "Utterances that stopped mid-sentence ('шини для…') joined by the caller's next words before the turn was sent",
+)
 CONTINUATIONS = Counter(
     "edge_turn_continuations_total",
     "The caller went on talking after a pause before hearing the reply: the two utterances became one turn",

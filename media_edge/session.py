@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
+from activities.brain import ukrainian as uk
 from callcenter.settings import Settings
 from media_edge import metrics
 from media_edge.audio.resample import StreamResampler
@@ -42,7 +43,7 @@ from media_edge.audiosocket.server import AudioIn, AudioSocketConnection, DtmfIn
 from media_edge.phrases import PHRASES, Phrase
 from media_edge.playback import Playback
 from media_edge.registry import CallRegistration, CallRegistry, Disposition, DispositionAction
-from media_edge.stt.base_stt import SttEngine, SttStream
+from media_edge.stt.base_stt import SttEngine, SttResult, SttStream
 from media_edge.tts.base_tts import TtsEngine
 from media_edge.tts.phrase_cache import PhraseCache
 from workflows.masking import mask_phone
@@ -62,6 +63,7 @@ WATCH_PERIOD_S = 0.05  # timers: no input, DTMF pause, call length
 IDLE_GRACE_S = 2.0  # the last words get their own length plus this to play out before hangup
 PROBE_AFTER_S = 1.0  # a turn unanswered this long: is Temporal still there? (asked every second)
 PROBE_TIMEOUT_S = 0.5
+MORE_WORDS_MAX_S = 20.0  # however long the caller goes on, the turn is taken by then
 TRANSFER_CALLER_NAME = "ШІ: технічна помилка"
 CALLBACK_CALLER_NAME = "ШІ: передзвонити"
 
@@ -454,21 +456,16 @@ class CallSession:
             speech_end_at = detected_at = item.at
             metrics.DTMF_TURNS.inc()
         else:
-            assert self._stt is not None
-            ended = item.ended
-            try:
-                result = await _within(STT_FINAL_TIMEOUT_S, self._stt.finalize(ended.speech_end_at))
-            except Exception as err:  # noqa: BLE001 - any recognizer failure ends the same way
-                await self._degrade("stt", f"no final transcript: {err or 'timed out'}")
+            result = await self._transcript(item)
+            if result is None:
                 return
-            if item.keys_won:
-                log.info("call %s: speech while keys were pressed; the keys are the turn", self.call_id)
-                return
-            if result is None or not result.text.strip():
-                return
-            text, stt_ms = result.text, result.stt_ms
+            text, stt_ms, ended = result.text, result.stt_ms, item.ended
+            while uk.sounds_unfinished(text) and (more := await self._more_words()) is not None:
+                more_result = await self._transcript(more)
+                if more_result is not None:
+                    text, stt_ms, ended = f"{text} {more_result.text}", more_result.stt_ms, more.ended
+                    metrics.TURNS_JOINED.inc()
             speech_end_at, detected_at = ended.speech_end_at, ended.detected_at
-            metrics.STT_FINAL.observe(max(0.0, time.monotonic() - ended.speech_end_at))
         self._turn_id += 1
         self._interrupted = False
         self._silences = 0
@@ -503,6 +500,47 @@ class CallSession:
             probe.cancel()
         metrics.WORKFLOW_UPDATE.observe(time.perf_counter() - started)
         await self._follow(outcome)
+
+    async def _transcript(self, item: SpokenTurn) -> SttResult | None:
+        """The utterance's final transcript, or None: no words (noise), keys won, or the
+        recognizer failed (then the call is degraded)."""
+        assert self._stt is not None
+        ended = item.ended
+        try:
+            result = await _within(STT_FINAL_TIMEOUT_S, self._stt.finalize(ended.speech_end_at))
+        except Exception as err:  # noqa: BLE001 - any recognizer failure ends the same way
+            await self._degrade("stt", f"no final transcript: {err or 'timed out'}")
+            return None
+        if item.keys_won:
+            log.info("call %s: speech while keys were pressed; the keys are the turn", self.call_id)
+            return None
+        if result is None or not result.text.strip():
+            return None
+        metrics.STT_FINAL.observe(max(0.0, time.monotonic() - ended.speech_end_at))
+        return result
+
+    async def _more_words(self) -> SpokenTurn | None:
+        """The turn stopped on "для", "і", "ну": give the caller a moment to go on. Their next
+        utterance if they do (it joins this turn), else None."""
+        wait_s = self._settings.unfinished_turn_wait_ms / 1000
+        if wait_s <= 0:
+            return None
+        deadline = time.monotonic() + wait_s
+        give_up = time.monotonic() + MORE_WORDS_MAX_S
+        while not self._ending:
+            now = time.monotonic()
+            if not self._turns.empty():
+                item = self._turns.get_nowait()
+                if isinstance(item, SpokenTurn):
+                    return item
+                self._turns.put_nowait(item)  # keys: a turn of their own, after this one
+                return None
+            if self._endpointer.in_speech:
+                deadline = now + 0.1  # still talking: wait for the end of their utterance
+            if now >= min(deadline, give_up):
+                return None
+            await asyncio.sleep(0.02)
+        return None
 
     async def _temporal_gone(self) -> None:
         """Return never while Temporal answers its health check; raise once it does not."""

@@ -248,6 +248,29 @@ async def test_a_caller_who_goes_on_after_a_pause_is_not_talked_over_and_answere
     assert (searches[-1].arguments.get("width"), searches[-1].arguments.get("season")) == (205, "winter"), searches
 
 
+async def test_a_turn_that_stops_on_a_preposition_waits_for_the_rest(system, voice, temporal_client) -> None:
+    """"Мені потрібні шини для… [0.8 s] …Тойоти Камрі": the pause ends an utterance, but a
+    sentence does not end on "для", so the edge waits a moment and the two go as one turn."""
+    first_half, second_half = "Мені потрібні шини для", "Тойоти Камрі двадцятого року."
+    joined, continuations = _count(metrics.TURNS_JOINED), _count(metrics.CONTINUATIONS)
+    async with _call(system) as (leg, edge):
+        await leg.wait_agent_quiet(500, timeout=15, after=0.0)
+        for text in (first_half, second_half):
+            await edge.post(f"/sim/calls/{leg.call_id}/utterances", json={"text": text})
+        paused = await leg.send_audio(await voice.say(first_half, leg.rate))
+        await asyncio.sleep(0.8)
+        finished = await leg.send_audio(await voice.say(second_half, leg.rate))
+        await leg.wait_for_agent_audio(after=finished, timeout=15)
+        await leg.wait_agent_quiet(800, timeout=60, after=finished)
+        snapshot = await _snapshot(temporal_client, leg.call_id)
+    assert leg.first_audio_after(paused) > finished, "the agent spoke into the pause"
+    assert _count(metrics.TURNS_JOINED) == joined + 1, "the pause did end an utterance"
+    assert _count(metrics.CONTINUATIONS) == continuations
+    assert [e.text for e in snapshot.transcript if e.role == Role.CALLER] == [f"{first_half} {second_half}"]
+    tools = [c.name for e in snapshot.transcript for c in e.tool_calls]
+    assert "vehicle_fitment" in tools, tools
+
+
 # --- filler, no input, call length -------------------------------------------------------------------
 
 

@@ -1264,3 +1264,24 @@ def test_the_module_imports_only_the_standard_library() -> None:
 
 def test_phone_tail_words() -> None:
     assert uk.phone_tail_words("+380671234567") == "закінчується на сорок п'ять шістдесят сім"
+
+
+@pytest.mark.parametrize(
+    ("text", "unfinished"),
+    [
+        ("Мені потрібні шини для", True),
+        ("мені потрібні шини для тойоти камрі", False),
+        ("Доставка на", True),
+        ("Зимові і", True),
+        ("Ну…", True),
+        ("Так, е-ем", True),
+        ("Ем", True),
+        ("А?", False),  # "huh?": a question, answered at once
+        ("А що?", False),
+        ("А коли?", False),
+        ("Так.", False),
+        ("", False),
+    ],
+)
+def test_an_utterance_that_stops_mid_sentence(text: str, unfinished: bool) -> None:
+    assert uk.sounds_unfinished(text) is unfinished

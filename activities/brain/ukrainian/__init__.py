@@ -118,6 +118,7 @@ from activities.brain.ukrainian.text import (
     is_correction,
     normalise,
     parse_correction,
+    sounds_unfinished,
     split_correction,
 )
 from activities.brain.ukrainian.tires import (
@@ -138,6 +139,7 @@ from activities.brain.ukrainian.vehicles import (
 )
 
 __all__ = [
+    "sounds_unfinished",
     "BRANDS", "CITIES", "CITY_FORMS", "MAKES", "MODELS", "MONTHS_GENITIVE", "NOUNS", "SEASON_WORDS",
     "WEEKDAYS", "Confirmation", "DeliveryChoice", "Noun", "ReadbackDelivery", "ReadbackLine",
     "SeasonName", "SizeParts", "TimeWindow", "TireSize", "Token", "Vehicle", "When", "agree",

@@ -73,3 +73,21 @@ def apply_correction(text: str) -> str:
 def is_correction(text: str) -> bool:
     """The caller withdraws something and says what they meant ("не X, а Y")."""
     return split_correction(text) is not None
+
+
+# Words a Ukrainian sentence does not end on: prepositions, conjunctions, hesitation fillers.
+# A turn whose transcript ends on one is most likely a caller pausing mid-sentence
+# ("шини для … Тойоти Камрі"), not a caller who is done. Words that often do end a short
+# question ("а що?", "а коли?", "як?", "два роки тому") are left out.
+_UNFINISHED_ENDINGS = frozenset(
+    "для на в у з із зі до від по за під над про без через біля між після перед щодо "
+    "і й та а але або чи щоб якщо бо "
+    "е ем еее ну мм ммм значить типу".split()
+)
+
+
+def sounds_unfinished(text: str) -> bool:
+    """The utterance stops on a word no sentence ends on ("мені потрібні шини для", "ну", "і");
+    a question mark says it is a question ("А?"), finished."""
+    said = words(text)
+    return bool(said) and said[-1] in _UNFINISHED_ENDINGS and not text.rstrip().endswith("?")
