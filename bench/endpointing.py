@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.report import Stats, machine_info
+from bench.report import Stats, machine_info, publish
 from callcenter.settings import Settings
 from media_edge.audio.resample import resample
 from media_edge.audio.turn.endpointer import (
@@ -458,19 +458,6 @@ def _reading(report: EndpointingReport) -> list[str]:
     ]
 
 
-def replace_section(path: Path, section: str, heading: str) -> None:
-    """Replace the ``heading`` section (up to the next "## ") of ``path`` or append it."""
-    text = path.read_text() if path.exists() else ""
-    start = text.find(heading + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(heading))
-        rest = "" if end < 0 else "\n" + text[end + 1 :]
-        text = text[:start] + section.rstrip("\n") + "\n" + rest
-    path.write_text(text)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.endpointing", description=__doc__.split("\n")[0])
     parser.add_argument("--engines", type=lambda s: s.split(","), default=None, help="webrtc,silero")
@@ -479,10 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="also write the section into this markdown file")
     args = parser.parse_args(argv)
     report = run(args)
-    section = report.to_markdown()
-    print(section)
-    if args.output is not None:
-        replace_section(args.output, section, "## Endpointing")
+    publish(report.to_markdown(), args.output, "## Endpointing")
     return 0
 
 

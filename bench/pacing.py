@@ -29,8 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.endpointing import replace_section
-from bench.report import Stats, machine_info
+from bench.report import Stats, machine_info, publish
 from callcenter.settings import Settings
 from media_edge.audiosocket.pacing import PlayoutClock
 
@@ -207,10 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="also write the section into this markdown file")
     args = parser.parse_args(argv)
     report = run(args)
-    section = report.to_markdown()
-    print(section)
-    if args.output is not None:
-        replace_section(args.output, section, "## Output pacing")
+    publish(report.to_markdown(), args.output, "## Output pacing")
     return 0
 
 

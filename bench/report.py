@@ -206,3 +206,21 @@ def write_markdown(path: Path, section: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def replace_section(path: Path, section: str, heading: str) -> None:
+    """Replace the ``heading`` section (up to the next "## ") of ``path`` or append it."""
+    text = path.read_text() if path.exists() else ""
+    start = text.find(heading + "\n")
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(heading))
+        rest = "" if end < 0 else "\n" + text[end + 1 :]
+        text = text[:start] + section.rstrip("\n") + "\n" + rest
+    path.write_text(text)
+
+
+def publish(section: str, output: Path | None, heading: str) -> None:
+    """Print a bench's markdown section, and put it in ``output`` under ``heading`` if given."""
+    print(section)
+    if output is not None:
+        replace_section(output, section, heading)
