@@ -233,6 +233,7 @@ class CallSession:
         self._busy = False  # a turn is with the workflow
         self._reply_pending = False  # a turn was sent and the caller has heard none of its reply yet
         self._continues: int | None = None  # the caller went on talking over this turn's unheard reply
+        self._withheld: TurnResult | None = None  # that turn's result, said after all if no words follow
         self._call_started = time.monotonic()
         self._quiet_since = self._call_started
         self._silences = 0  # no-input timeouts in a row
@@ -458,6 +459,8 @@ class CallSession:
         else:
             result = await self._transcript(item)
             if result is None:
+                if not item.keys_won:
+                    await self._say_withheld()
                 return
             text, stt_ms, ended = result.text, result.stt_ms, item.ended
             while uk.sounds_unfinished(text) and (more := await self._more_words()) is not None:
@@ -471,6 +474,7 @@ class CallSession:
         self._silences = 0
         heard, self._heard = self._heard, None
         continues, self._continues = self._continues, None
+        self._withheld = None
         self._timing = TurnTiming(self.call_id, self._turn_id, speech_end_at, detected_at, time.monotonic())
         metrics.TURNS.inc()
         turn = CallerTurn(
@@ -518,6 +522,24 @@ class CallSession:
             return None
         metrics.STT_FINAL.observe(max(0.0, time.monotonic() - ended.speech_end_at))
         return result
+
+    async def _say_withheld(self) -> None:
+        """The caller's "going on" held no words (a mumble, noise): the reply held back for it is
+        said after all, so the caller is not left waiting for an answer that was dropped."""
+        withheld, self._withheld = self._withheld, None
+        if withheld is None or self._continues != withheld.turn_id:
+            return
+        self._continues = self._heard = None
+        log.info("call %s: no words went on from turn %d; its reply is said", self.call_id, withheld.turn_id)
+        self._interrupted = False
+        self._playback.begin_reply()
+        self._set_expect(withheld.expect)
+        try:
+            for text in (withheld.reply_text, withheld.say_text):
+                if text:
+                    await self.speak(text)
+        except Exception as err:  # noqa: BLE001
+            await self._degrade("tts", f"could not say the held reply: {err!r}")
 
     async def _more_words(self) -> SpokenTurn | None:
         """The turn stopped on "для", "і", "ну": give the caller a moment to go on. Their next
@@ -569,7 +591,8 @@ class CallSession:
             return
         if self._continues == outcome.turn_id:
             if outcome.revocable:
-                return  # the next turn takes this one back: nothing of it is said
+                self._withheld = outcome  # the next turn takes this one back: nothing of it is said
+                return
             # Something was done (an order placed, a transfer): the caller must hear it.
             self._continues = None
         self._set_expect(getattr(outcome, "expect", ExpectedReply.OPEN))

@@ -248,6 +248,37 @@ async def test_a_caller_who_goes_on_after_a_pause_is_not_talked_over_and_answere
     assert (searches[-1].arguments.get("width"), searches[-1].arguments.get("season")) == (205, "winter"), searches
 
 
+async def test_a_held_reply_is_said_after_all_when_no_words_follow(
+    system, voice, temporal_client, monkeypatch
+) -> None:
+    """The caller seems to go on (a mumble the recognizer makes nothing of): the reply held back
+    for a continuation is said once that sound ends, and the call goes on from turn 1."""
+    tts = system.edge.ctx.tts
+    real = tts.synthesize
+
+    async def slow(text: str):
+        await asyncio.sleep(1.5)
+        async for chunk in real(text):
+            yield chunk
+
+    continuations = _count(metrics.CONTINUATIONS)
+    async with _call(system) as (leg, edge):
+        await leg.wait_agent_quiet(500, timeout=15, after=0.0)
+        monkeypatch.setattr(tts, "synthesize", slow)
+        await edge.post(f"/sim/calls/{leg.call_id}/utterances", json={"text": "Потрібні зимові шини."})
+        paused = await leg.send_audio(await voice.say("Потрібні зимові шини.", leg.rate))
+        await asyncio.sleep(0.8)
+        mumbled = await leg.send_audio(await voice.say("Е-е, ну.", leg.rate))  # no words for the recognizer
+        first = await leg.wait_for_agent_audio(after=paused, timeout=15)
+        await leg.wait_agent_quiet(800, timeout=60, after=mumbled)
+        audible = sum(f.duration_s for f in leg.received if f.t > mumbled and not f.silent)
+        snapshot = await _snapshot(temporal_client, leg.call_id)
+    assert _count(metrics.CONTINUATIONS) == continuations + 1
+    assert first > mumbled, "nothing over the caller"
+    assert audible > 2.0, "the held reply was said"
+    assert [e.text for e in snapshot.transcript if e.role == Role.CALLER] == ["Потрібні зимові шини."]
+
+
 async def test_a_turn_that_stops_on_a_preposition_waits_for_the_rest(system, voice, temporal_client) -> None:
     """"Мені потрібні шини для… [0.8 s] …Тойоти Камрі": the pause ends an utterance, but a
     sentence does not end on "для", so the edge waits a moment and the two go as one turn."""
