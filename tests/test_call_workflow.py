@@ -39,10 +39,12 @@ class ScriptedBrain(Brain):
         self.steps = 0
         self.fail_on: str | None = None
         self.heard: list[str] = []  # the caller's words as each step saw them
+        self.agent_before: list[str] = []  # the agent's last words in the history each step saw
 
     async def run_step(self, ctx: StepContext) -> None:
         self.steps += 1
         self.heard.append(ctx.caller_text)
+        self.agent_before.append(next((m.text for m in reversed(ctx.history) if m.role == Role.AGENT), ""))
         if self.fail_on and self.fail_on in ctx.caller_text:
             raise RuntimeError("the model timed out")
         if "оператор" in ctx.caller_text:
@@ -135,6 +137,7 @@ async def test_a_continuation_takes_back_the_unheard_turn_and_answers_both_as_on
     )
     stale = await send_turn(handle, CallerTurn(turn_id=4, text="І ще?", heard_agent_text="", continues_turn=2))
     assert brain.heard[-2:] == ["А ще?", "І ще?"]
+    assert brain.agent_before[-2] == "Відповідь …", "the agent remembers saying only what was heard"
     assert (heard_some.reply_text, stale.reply_text) == ("Відповідь 2.", "Відповідь 3.")
 
     snapshot = await handle.query("snapshot", result_type=CallSnapshot)
