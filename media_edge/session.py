@@ -37,7 +37,13 @@ from activities.brain import ukrainian as uk
 from callcenter.settings import Settings
 from media_edge import metrics
 from media_edge.audio.resample import StreamResampler
-from media_edge.audio.turn.endpointer import Endpointer, SpeechDiscarded, SpeechEnded, SpeechStarted
+from media_edge.audio.turn.endpointer import (
+    CONTINUATION_WINDOW_S,
+    Endpointer,
+    SpeechDiscarded,
+    SpeechEnded,
+    SpeechStarted,
+)
 from media_edge.audio.vad.webrtc_vad import WebRtcVad
 from media_edge.audiosocket.server import AudioIn, AudioSocketConnection, DtmfIn, ErrorIn, HangupIn
 from media_edge.phrases import PHRASES, Phrase
@@ -234,6 +240,8 @@ class CallSession:
         self._reply_pending = False  # a turn was sent and the caller has heard none of its reply yet
         self._continues: int | None = None  # the caller went on talking over this turn's unheard reply
         self._withheld: TurnResult | None = None  # that turn's result, said after all if no words follow
+        self._last_outcome: TurnResult | None = None  # what the workflow decided for the latest turn
+        self._reply_audio_at: float | None = None  # the latest turn's first agent audio went out
         self._call_started = time.monotonic()
         self._quiet_since = self._call_started
         self._silences = 0  # no-input timeouts in a row
@@ -372,11 +380,13 @@ class CallSession:
         barge, self._barge = self._barge, None
         assert barge is not None
         self._interrupted = True
-        unheard = self._reply_pending and not self._playback.reply_reached_caller()
+        continues = self._goes_on_with_turn(barge)
         self._heard = self._playback.drop()
-        if unheard:
-            # Before any word of the reply: the caller's pause was not the end of their turn.
-            self._continues = self._turn_id
+        if continues:
+            # The caller's pause was not the end of their turn: the reply does not count.
+            self._continues, self._heard = self._turn_id, ""
+            if self._last_outcome is not None and self._last_outcome.turn_id == self._turn_id:
+                self._withheld = self._last_outcome
             metrics.CONTINUATIONS.inc()
             log.info("call %s: the caller went on talking; turn %d continues", self.call_id, self._turn_id)
             return
@@ -387,6 +397,24 @@ class CallSession:
             "call %s: barge-in, agent stopped %.0f ms after the caller began; heard %r",
             self.call_id, stop_s * 1000, self._heard[-80:],
         )
+
+    def _goes_on_with_turn(self, barge: _PendingBargeIn) -> bool:
+        """Is this speech the rest of the turn just sent, not an answer to its reply? Yes when
+        no word of the reply has been played yet, or when it began within
+        ``CONTINUATION_WINDOW_S`` of the reply's first sound, too soon to be a reaction to it,
+        and the reply can still be taken back (``revocable``; unknown while it is with the
+        workflow, where ``_follow`` decides)."""
+        if self._turn_id == 0:
+            return False
+        if self._reply_pending and not self._playback.reply_reached_caller():
+            return True
+        started = self._reply_audio_at
+        if started is None or barge.onset - started > CONTINUATION_WINDOW_S:
+            return False
+        if self._reply_pending:
+            return True
+        outcome = self._last_outcome
+        return outcome is not None and outcome.turn_id == self._turn_id and outcome.revocable
 
     def _resume_after_noise(self) -> None:
         """Too short to be speech over the agent (a cough, a click, "угу"): play on."""
@@ -474,7 +502,7 @@ class CallSession:
         self._silences = 0
         heard, self._heard = self._heard, None
         continues, self._continues = self._continues, None
-        self._withheld = None
+        self._withheld = self._reply_audio_at = None
         self._timing = TurnTiming(self.call_id, self._turn_id, speech_end_at, detected_at, time.monotonic())
         metrics.TURNS.inc()
         turn = CallerTurn(
@@ -587,6 +615,7 @@ class CallSession:
             self._playback.play(self.ctx.phrases.get(Phrase.CHECKING, self.rate))  # not words of the reply
 
     async def _follow(self, outcome: TurnResult) -> None:
+        self._last_outcome = outcome
         if self._ending:
             return
         if self._continues == outcome.turn_id:
@@ -832,7 +861,7 @@ class CallSession:
     def _on_agent_audio(self, at: float) -> None:
         timing, self._timing = self._timing, None
         if timing is not None:
-            timing.first_audio_at = at
+            self._reply_audio_at = timing.first_audio_at = at
             metrics.FIRST_AUDIO.observe(max(0.0, at - timing.speech_end_at))
             metrics.TURN_OVERHEAD.observe(max(0.0, at - timing.detected_at))
             self.ctx.turn_log.append(timing)

@@ -248,6 +248,31 @@ async def test_a_caller_who_goes_on_after_a_pause_is_not_talked_over_and_answere
     assert (searches[-1].arguments.get("width"), searches[-1].arguments.get("season")) == (205, "winter"), searches
 
 
+async def test_speech_that_began_with_the_reply_continues_the_turn(system, voice, temporal_client) -> None:
+    """Offline the reply starts within ~50 ms of the endpoint, so a caller who pauses and goes on
+    hears its first sound. Speech that began within 300 ms of it is no reaction to it: the reply
+    stops, and the agent answers the whole sentence."""
+    first_half, second_half = "Потрібні зимові шини.", "Двісті п'ять п'ятдесят п'ять ер шістнадцять."
+    continuations, barge_ins = _count(metrics.CONTINUATIONS), _count(metrics.BARGE_INS)
+    async with _call(system) as (leg, edge):
+        await leg.wait_agent_quiet(500, timeout=15, after=0.0)
+        for text in (first_half, second_half):
+            await edge.post(f"/sim/calls/{leg.call_id}/utterances", json={"text": text})
+        paused = await leg.send_audio(await voice.say(first_half, leg.rate))
+        reply_began = await leg.wait_for_agent_audio(after=paused, timeout=10)
+        finished = await leg.send_audio(await voice.say(second_half, leg.rate))  # at once
+        blip_ended = leg.last_audio_between(reply_began, finished)
+        await leg.wait_for_agent_audio(after=finished, timeout=15)
+        await leg.wait_agent_quiet(800, timeout=60, after=finished)
+        snapshot = await _snapshot(temporal_client, leg.call_id)
+    assert _count(metrics.CONTINUATIONS) == continuations + 1
+    assert _count(metrics.BARGE_INS) == barge_ins, "not counted as an interruption"
+    assert blip_ended is not None and blip_ended - reply_began < 0.6, "the first reply stopped at once"
+    assert any("answered as one" in e.text for e in snapshot.transcript if e.role == Role.SYSTEM)
+    searches = [c for e in snapshot.transcript if e.turn_id == 2 for c in e.tool_calls if c.name == "search_tires"]
+    assert searches and searches[-1].arguments.get("width") == 205, searches
+
+
 async def test_a_held_reply_is_said_after_all_when_no_words_follow(
     system, voice, temporal_client, monkeypatch
 ) -> None:

@@ -42,6 +42,11 @@ if TYPE_CHECKING:
     from callcenter.settings import Settings
     from media_edge.audio.vad.base_vad import Vad
 
+# Speech that begins this soon after the agent's first sound of a reply was under way already: no
+# one reacts to speech within 300 ms. It continues the caller's own turn (the session takes the
+# reply back) rather than answering the reply.
+CONTINUATION_WINDOW_S = 0.3
+
 
 @dataclass(frozen=True, slots=True)
 class SpeechStarted:
