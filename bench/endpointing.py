@@ -14,9 +14,10 @@ decisions then go through the adaptive endpointer (``SilencePolicy()`` with the 
 * false cut-off: a turn ended (``SpeechEnded``) before the caller's last word ended.
 * late endpoint: the caller's true end of speech → the endpoint that followed it (ms).
 * heard cut-off: a false cut-off the caller notices. The edge holds back the reply to a turn whose
-  caller goes on talking before it starts, and sends the rest as a continuation of the same turn
-  (``CallerTurn.continues_turn``), so a cut-off is only heard when the reply begins before the
-  caller resumes: counted for a reply that starts 40 ms after the endpoint (our overhead with the
+  caller goes on talking before it starts (or takes it back when their speech began within
+  ``CONTINUATION_WINDOW_S``, 300 ms, of its first sound: too soon to be a reaction), and sends the
+  rest as a continuation of the same turn (``CallerTurn.continues_turn``), so a cut-off is only
+  heard when the caller resumes later than that: counted for a reply that starts 40 ms after the endpoint (our overhead with the
   offline engines) and 500 ms after it (the fast end of the cloud budget in DESIGN.md).
 * missed: no endpoint after the true end at all.
 * noise turn: a turn that ended before the speech began (noise taken for speech).
@@ -42,6 +43,7 @@ from bench.report import Stats, machine_info, publish
 from callcenter.settings import Settings
 from media_edge.audio.resample import resample
 from media_edge.audio.turn.endpointer import (
+    CONTINUATION_WINDOW_S,
     Endpointer,
     SilencePolicy,
     SpeechEnded,
@@ -265,16 +267,20 @@ def judge(
     """(cut-offs, heard cut-offs per REPLY_AFTER_MS, missed, noise turns, late ms) of one clip."""
     true_start, true_end = T0 + start_s, T0 + end_s
     ended = [e for e in events if isinstance(e, SpeechEnded)]
-    resumed = [e.detected_at for e in events if isinstance(e, SpeechStarted)]
+    resumed = [e for e in events if isinstance(e, SpeechStarted)]
     noise_turns = sum(1 for e in ended if e.speech_end_at < true_start - 0.05)
     cuts = [e for e in ended if e.speech_end_at >= true_start - 0.05 and e.detected_at < true_end]
 
     def heard(reply_ms: int) -> int:
-        """Cut-offs whose reply would start before the caller's next words are detected."""
-        return sum(
-            1 for cut in cuts
-            if not any(cut.detected_at <= at < cut.detected_at + reply_ms / 1000 for at in resumed)
-        )
+        """Cut-offs the caller notices: their next words are detected only after the reply began,
+        and began later than CONTINUATION_WINDOW_S into it (else the edge takes the reply back)."""
+        def recovered(cut: SpeechEnded) -> bool:
+            reply_at = cut.detected_at + reply_ms / 1000
+            return any(
+                e.detected_at >= cut.detected_at and (e.detected_at < reply_at or e.at < reply_at + CONTINUATION_WINDOW_S)
+                for e in resumed
+            )
+        return sum(1 for cut in cuts if not recovered(cut))
 
     after = [e for e in ended if e.detected_at >= true_end]
     late = (after[0].detected_at - true_end) * 1000 if after else None
@@ -364,9 +370,10 @@ def render(report: EndpointingReport) -> str:
         f"{policy.hesitation_ms:.0f} ms; onset guard 150 ms. `fixed 600` is the previous behaviour.",
         "A false cut-off is a clip whose turn ended before its last word did; late endpoint is the "
         "true end of speech → `SpeechEnded.detected_at` (silence needed + VAD hangover).",
-        "A cut-off is *heard* when the agent's reply would begin before the caller's next words are "
-        "detected: if they come first, the edge holds the reply back and sends the rest of the "
-        "sentence as a continuation of the same turn. Counted for a reply "
+        "A cut-off is *heard* when the caller's next words begin more than "
+        f"{CONTINUATION_WINDOW_S * 1000:.0f} ms after the agent's reply did: if they come sooner, the "
+        "edge holds the reply back (or stops it: too soon to be a reaction to it) and sends the rest "
+        "of the sentence as a continuation of the same turn. Counted for a reply "
         f"{' and '.join(str(ms) for ms in REPLY_AFTER_MS)} ms after the endpoint (offline engines; "
         "the fast end of the cloud budget).",
         "",
@@ -424,22 +431,24 @@ def _reading(report: EndpointingReport) -> list[str]:
     ratio = s_us / w_us
     s_missed = sum(1 for o in report.outcomes if o.engine == "silero" and o.policy == "adaptive" and o.missed)
     w_missed = sum(1 for o in report.outcomes if o.engine == "webrtc" and o.policy == "adaptive" and o.missed)
-    def heard(engine: str) -> tuple[int, int]:
+    def heard(engine: str) -> tuple[int, int, int]:
         group = [o for o in report.outcomes if o.engine == engine and o.policy == "adaptive"]
-        return sum(1 for o in group if o.cutoffs), sum(1 for o in group if o.heard[-1])
+        return (sum(1 for o in group if o.cutoffs), sum(1 for o in group if o.heard[0]),
+                sum(1 for o in group if o.heard[-1]))
 
-    w_all, w_heard = heard("webrtc")
-    s_all, s_heard = heard("silero")
+    w_all, w_fast, w_cloud = heard("webrtc")
+    s_all, s_fast, s_cloud = heard("silero")
+    fast, cloud = REPLY_AFTER_MS[0], REPLY_AFTER_MS[-1]
     return [
         "### Reading",
         "",
-        f"- Holding the reply back for a continuation hides most cut-offs once replies take as long "
-        f"as a cloud turn: with a reply {REPLY_AFTER_MS[-1]} ms after the endpoint, {s_heard} of "
-        f"silero's {s_all} cut-offs are still heard, {w_heard} of webrtc's {w_all}: webrtc ends the "
-        "turn sooner and, in noise, notices the caller's next words later, so they often come more "
-        f"than {REPLY_AFTER_MS[-1]} ms after its endpoint (most on 800 ms pauses). With the offline engines the reply starts within "
-        f"{REPLY_AFTER_MS[0]} ms and every cut-off is heard: the caller talks on over the first "
-        "words, and the agent stops as on any barge-in.",
+        f"- Taking the reply back for a continuation hides most cut-offs. With a reply {cloud} ms "
+        f"after the endpoint (a cloud turn at its fastest), {s_cloud} of silero's {s_all} cut-offs are "
+        f"still heard and {w_cloud} of webrtc's {w_all}; with the offline engines ({fast} ms), "
+        f"{s_fast} and {w_fast}. The ones left are long pauses (800 ms) where the caller goes on "
+        f"after the reply has been playing for more than {CONTINUATION_WINDOW_S * 1000:.0f} ms, and "
+        "webrtc, which ends the turn sooner and in noise notices the next words later, has more of "
+        "them: the caller barges in, and the agent stops within ~170 ms.",
         f"- The adaptive policy ends turns {f_late - w_late:.0f} ms sooner at the median than the old "
         f"fixed 600 ms (webrtc: {w_late:.0f} vs {f_late:.0f} ms) for {w_cut - f_cut:+d} false cut-offs "
         f"out of {n} clips. The cut-offs left are mid-sentence pauses longer than the silence in force "
