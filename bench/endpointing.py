@@ -445,7 +445,7 @@ def _reading(report: EndpointingReport) -> list[str]:
         f"- Taking the reply back for a continuation hides most cut-offs. With a reply {cloud} ms "
         f"after the endpoint (a cloud turn at its fastest), {s_cloud} of silero's {s_all} cut-offs are "
         f"still heard and {w_cloud} of webrtc's {w_all}; with the offline engines ({fast} ms), "
-        f"{s_fast} and {w_fast}. The ones left are long pauses (800 ms) where the caller goes on "
+        f"{s_fast} and {w_fast}. The ones left are mostly 800 ms pauses, where the caller goes on "
         f"after the reply has been playing for more than {CONTINUATION_WINDOW_S * 1000:.0f} ms, and "
         "webrtc, which ends the turn sooner and in noise notices the next words later, has more of "
         "them: the caller barges in, and the agent stops within ~170 ms.",
