@@ -74,6 +74,23 @@ async def _say(leg: AsteriskLeg, edge: httpx.AsyncClient, voice: CallerVoice, te
     return await leg.send_audio(await voice.say(text, leg.rate))
 
 
+def _slow_tts(system, monkeypatch, delay_s: float, sentences: int | None = None) -> None:
+    """From now on the call's TTS takes ``delay_s`` before each sentence (only the first
+    ``sentences`` ones, if given): a slow engine, or a slow agent."""
+    tts = system.edge.ctx.tts
+    real = tts.synthesize
+    left = [sentences]
+
+    async def slow(text: str):
+        if left[0] is None or left[0] > 0:
+            left[0] = None if left[0] is None else left[0] - 1
+            await asyncio.sleep(delay_s)
+        async for chunk in real(text):
+            yield chunk
+
+    monkeypatch.setattr(tts, "synthesize", slow)
+
+
 async def _snapshot(temporal_client, call_id: str) -> CallSnapshot:
     return await temporal_client.get_workflow_handle(call_id).query("snapshot", result_type=CallSnapshot)
 
@@ -213,19 +230,11 @@ async def test_a_caller_who_goes_on_after_a_pause_is_not_talked_over_and_answere
     """"Потрібні зимові шини… [0.8 s] …двісті п'ять п'ятдесят п'ять ер шістнадцять": the pause
     ends a turn, but the caller goes on before the reply (slowed here) begins. The agent says
     nothing over them, no filler, and the reply that follows answers the whole sentence."""
-    tts = system.edge.ctx.tts
-    real = tts.synthesize
-
-    async def slow(text: str):
-        await asyncio.sleep(1.5)
-        async for chunk in real(text):
-            yield chunk
-
     first_half, second_half = "Потрібні зимові шини.", "Двісті п'ять п'ятдесят п'ять ер шістнадцять."
     continuations, fillers = _count(metrics.CONTINUATIONS), _count(metrics.FILLERS)
     async with _call(system) as (leg, edge):
         await leg.wait_agent_quiet(500, timeout=15, after=0.0)
-        monkeypatch.setattr(tts, "synthesize", slow)
+        _slow_tts(system, monkeypatch, 1.5)
         for text in (first_half, second_half):
             await edge.post(f"/sim/calls/{leg.call_id}/utterances", json={"text": text})
         paused = await leg.send_audio(await voice.say(first_half, leg.rate))
@@ -278,18 +287,10 @@ async def test_a_held_reply_is_said_after_all_when_no_words_follow(
 ) -> None:
     """The caller seems to go on (a mumble the recognizer makes nothing of): the reply held back
     for a continuation is said once that sound ends, and the call goes on from turn 1."""
-    tts = system.edge.ctx.tts
-    real = tts.synthesize
-
-    async def slow(text: str):
-        await asyncio.sleep(1.5)
-        async for chunk in real(text):
-            yield chunk
-
     continuations = _count(metrics.CONTINUATIONS)
     async with _call(system) as (leg, edge):
         await leg.wait_agent_quiet(500, timeout=15, after=0.0)
-        monkeypatch.setattr(tts, "synthesize", slow)
+        _slow_tts(system, monkeypatch, 1.5)
         await edge.post(f"/sim/calls/{leg.call_id}/utterances", json={"text": "Потрібні зимові шини."})
         paused = await leg.send_audio(await voice.say("Потрібні зимові шини.", leg.rate))
         await asyncio.sleep(0.8)
@@ -332,21 +333,10 @@ async def test_a_turn_that_stops_on_a_preposition_waits_for_the_rest(system, voi
 
 async def test_a_slow_turn_gets_exactly_one_filler(system, voice, monkeypatch) -> None:
     """TTS takes 2 s to start each of the first sentences: one "Хвилинку, перевіряю.", not more."""
-    tts = system.edge.ctx.tts
-    real = tts.synthesize
-    slow_sentences = [2]
-
-    async def slow(text: str):
-        if slow_sentences[0] > 0:
-            slow_sentences[0] -= 1
-            await asyncio.sleep(2.0)
-        async for chunk in real(text):
-            yield chunk
-
     fillers = _count(metrics.FILLERS)
     async with _call(system) as (leg, edge):
         await leg.wait_agent_quiet(500, timeout=15, after=0.0)
-        monkeypatch.setattr(tts, "synthesize", slow)
+        _slow_tts(system, monkeypatch, 2.0, sentences=2)
         asked = await _say(leg, edge, voice, ASK_WINTER)
         first = await leg.wait_for_agent_audio(after=asked, timeout=10)
         await leg.wait_agent_quiet(1500, timeout=60, after=asked)
