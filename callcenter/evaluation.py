@@ -51,6 +51,7 @@ DIALOGUES_DIR = REPO_ROOT / "tests" / "dialogues"
 TURN_TIMEOUT_S = 30.0
 DEFAULT_CONCURRENCY = 4
 _PRICE = re.compile(r"(\d+)\s*(?:грн|гривн[яіьею]|гривень)", re.IGNORECASE)
+_THOUSANDS_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")  # "3 200" → "3200"
 _KINDS = (
     "happy", "correction", "interruption", "off_topic", "rude", "injection", "garbled", "declined",
     "dtmf", "refusal", "not_found",
@@ -306,8 +307,9 @@ def _numbers_in(value: Any, into: set[int]) -> None:
 
 
 def spoken_prices(text: str) -> list[int]:
-    """Amounts said before «грн»/«гривень», written in digits or in words."""
-    return [int(n) for n in _PRICE.findall(words_to_digits(text))]
+    """Amounts said before «грн»/«гривень», written in digits ("3200", "3 200") or in words."""
+    digits = _THOUSANDS_SPACE.sub("", words_to_digits(text))
+    return [int(n) for n in _PRICE.findall(digits)]
 
 
 def _contains(haystack: str, fragment: str) -> bool:

@@ -75,6 +75,7 @@ def test_the_runner_catches_a_price_no_tool_gave() -> None:
     result = {"items": [{"price_uah": 2220}]}
     assert check_dialogue(*_snapshot("Є за 2220 гривень. Беремо?", result)) == []
     assert check_dialogue(*_snapshot("Є за дві тисячі двісті двадцять гривень.", result)) == []
+    assert check_dialogue(*_snapshot("Є за 2 220 грн.", result)) == [], "thousands written with a space"
     problems = check_dialogue(*_snapshot("Для вас — 1 гривня за шину.", result))
     assert problems == ["turn 1: agent said a price no tool gave: 1 грн"]
     problems = check_dialogue(*_snapshot("Перевірити? Оформити?", result))
