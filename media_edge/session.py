@@ -406,15 +406,15 @@ class CallSession:
         workflow, where ``_follow`` decides)."""
         if self._turn_id == 0:
             return False
+        outcome = self._last_outcome
+        if outcome is not None and outcome.turn_id == self._turn_id and not outcome.revocable:
+            return False  # what is being said now (an order number, a transfer) must be heard
         if self._reply_pending and not self._playback.reply_reached_caller():
             return True
         started = self._reply_audio_at
         if started is None or barge.onset - started > CONTINUATION_WINDOW_S:
             return False
-        if self._reply_pending:
-            return True
-        outcome = self._last_outcome
-        return outcome is not None and outcome.turn_id == self._turn_id and outcome.revocable
+        return self._reply_pending or (outcome is not None and outcome.turn_id == self._turn_id)
 
     def _resume_after_noise(self) -> None:
         """Too short to be speech over the agent (a cough, a click, "угу"): play on."""
@@ -755,18 +755,16 @@ class CallSession:
         if self._barge is not None:
             self._barge = None
             self._playback.resume()
+        if not operators_available(self._settings):
+            # Ended as "callback", so the workflow records it and opens the back office's task.
+            await self._promise_callback(True, "")
+            return
         self._play_phrase(Phrase.APOLOGY)
-        if operators_available(self._settings):
-            self.ctx.registry.set_disposition(
-                self.call_id,
-                Disposition(action=DispositionAction.TRANSFER, queue="operators", caller_name=TRANSFER_CALLER_NAME),
-            )
-            self._play_phrase(Phrase.TRANSFER)
-        else:
-            self.ctx.registry.set_disposition(
-                self.call_id, Disposition(action=DispositionAction.CALLBACK, caller_name=CALLBACK_CALLER_NAME)
-            )
-            self._play_phrase(Phrase.CALLBACK)
+        self.ctx.registry.set_disposition(
+            self.call_id,
+            Disposition(action=DispositionAction.TRANSFER, queue="operators", caller_name=TRANSFER_CALLER_NAME),
+        )
+        self._play_phrase(Phrase.TRANSFER)
         await self._end("error")
 
     async def _promise_callback(self, apology: bool, summary: str) -> None:

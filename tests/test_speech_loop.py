@@ -457,6 +457,32 @@ async def test_engine_failure_with_no_operators_promises_a_callback(system, voic
     assert (task["kind"], task["status"]) == ("callback", "open")
 
 
+async def test_recognizer_failure_with_no_operators_keeps_the_callback_promise(
+    system, voice, monkeypatch, temporal_client
+) -> None:
+    """The edge itself degrades (no final transcript) out of hours: the caller is promised a
+    callback, so the call must end as one and the back office must get the task."""
+
+    async def broken(self, speech_end_at: float):
+        raise RuntimeError("recognizer gone")
+
+    monkeypatch.setattr(system.edge.ctx.settings, "operators_available", False)
+    async with _call(system) as (leg, edge):
+        await leg.wait_agent_quiet(500, timeout=15, after=0.0)
+        monkeypatch.setattr("media_edge.stt.simulated_stt.SimulatedStream.finalize", broken)
+        await _say(leg, edge, voice, ASK_WINTER)
+        await asyncio.wait_for(leg.remote_closed.wait(), 20)
+        apology, callback = _times_heard(system, leg, Phrase.APOLOGY), _times_heard(system, leg, Phrase.CALLBACK)
+        answer = (await edge.get(f"/calls/{leg.call_id}/disposition")).json()
+    assert (apology, callback) == (1, 1)
+    assert answer["action"] == "callback"
+    handle = temporal_client.get_workflow_handle(leg.call_id, result_type=CallSnapshot)
+    snapshot = await asyncio.wait_for(handle.result(), 30)
+    assert snapshot.outcome == CallOutcome.CALLBACK
+    task = await system.pool.fetchrow("SELECT kind, status FROM callcenter.ops_tasks WHERE call_id = $1", leg.call_id)
+    assert task is not None and (task["kind"], task["status"]) == ("callback", "open")
+
+
 async def test_temporal_gone_mid_call_gets_an_apology_and_an_operator_at_once(system, voice, monkeypatch) -> None:
     """The turn's update gets no answer and Temporal fails its health check: the caller hears the
     apology within about a second and a half of the end of their turn, not after the 12 s limit."""
