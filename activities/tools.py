@@ -7,7 +7,6 @@ the runner records them as a `PendingAction` and the workflow decides.
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
@@ -15,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from activities.metrics import observe_tool
 from activities.brain.ukrainian.phones import normalise_phone
-from activities.store_client import StoreClient, StoreNotFound, StoreRejected, StoreUnavailable
+from activities.store_client import StoreClient, StoreRejected, StoreUnavailable
 from store.api_models import (
     BookingRequest,
     Delivery,
@@ -147,6 +146,7 @@ class ToolRunner:
         started = time.perf_counter()
         record = ToolCall(name=name, arguments=arguments)
         self.calls.append(record)
+        failure: BaseException | None = None  # its class is the error kind: the store's, pydantic's
         try:
             if name in ACTION_TOOLS:
                 args = ACTION_TOOLS[name].model_validate(arguments)
@@ -159,18 +159,26 @@ class ToolRunner:
             record.result = await self._run_read(name, args)
             return record.result
         except ValidationError as exc:
+            failure = exc
             record.error = f"invalid arguments: {exc.errors()[0]['msg']}"
             raise ToolError(record.error) from exc
-        except (StoreUnavailable, StoreRejected, StoreNotFound) as exc:
+        except (StoreUnavailable, StoreRejected) as exc:
+            failure = exc
             record.error = str(exc)
             raise ToolError(record.error) from exc
         except ToolError as exc:
+            failure = exc
             record.error = str(exc)
             raise
+        except Exception as exc:
+            failure = exc
+            raise
         finally:
+            # Not sys.exc_info(): a run that succeeds inside the caller's own except block would
+            # be counted as failing with the caller's exception.
             record.duration_ms = round((time.perf_counter() - started) * 1000, 2)
-            failure = sys.exc_info()[1]  # the error kind: the store's or pydantic's exception class
-            observe_tool(name, record.duration_ms / 1000, type(failure.__cause__ or failure).__name__ if failure else None)
+            kind = type(failure.__cause__ or failure).__name__ if failure else None
+            observe_tool(name, record.duration_ms / 1000, kind)
 
     async def _run_read(self, name: str, args: BaseModel) -> Any:
         if isinstance(args, SearchTiresArgs):

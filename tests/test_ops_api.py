@@ -281,7 +281,14 @@ async def test_tool_runs_are_timed_and_failures_counted_by_kind(ops: httpx.Async
         await runner.call("no_such_tool", {})
     with pytest.raises(ToolError):
         await runner.call("check_availability", {"sku": 42})
+    try:  # a run that succeeds inside the caller's own except block is not a failure
+        raise KeyError("the caller's own")
+    except KeyError:
+        await runner.call("transfer_to_operator", {"reason": "клієнт попросив"})
     text = (await ops.get("/metrics")).text
+    assert 'tool="transfer_to_operator"' not in "".join(
+        line for line in text.splitlines() if line.startswith("callcenter_tool_errors_total")
+    )
     assert 'callcenter_tool_errors_total{kind="ToolError",tool="no_such_tool"} 1.0' in text
     assert 'callcenter_tool_errors_total{kind="ValidationError",tool="check_availability"}' in text
     assert 'callcenter_tool_seconds_count{tool="no_such_tool"} 1.0' in text
