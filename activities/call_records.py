@@ -7,6 +7,7 @@ connection) leaves one row, not two.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import asyncpg
@@ -37,10 +38,12 @@ RETURNING (xmax = 0) AS inserted
 _MERGE_NOTES = """
 UPDATE callcenter.calls c SET
     order_number = coalesce(c.order_number,
-        (SELECT number FROM callcenter.call_fulfilments f WHERE f.call_id = $1 AND f.kind = 'order')),
+        (SELECT number FROM callcenter.call_fulfilments f WHERE f.call_id = $1 AND f.kind = 'order'
+            AND f.number IS NOT NULL ORDER BY f.updated_at DESC LIMIT 1)),
     booking_number = coalesce(c.booking_number,
-        (SELECT number FROM callcenter.call_fulfilments f WHERE f.call_id = $1 AND f.kind = 'booking'))
-WHERE c.call_id::text = $1
+        (SELECT number FROM callcenter.call_fulfilments f WHERE f.call_id = $1 AND f.kind = 'booking'
+            AND f.number IS NOT NULL ORDER BY f.updated_at DESC LIMIT 1))
+WHERE c.call_id = $2
 """
 
 
@@ -80,7 +83,7 @@ class CallRecordActivities:
                 record.booking_number,
                 json.dumps([f.model_dump(mode="json") for f in record.fulfilments], ensure_ascii=False),
             )
-            await conn.execute(_MERGE_NOTES, record.call_id)
+            await conn.execute(_MERGE_NOTES, record.call_id, uuid.UUID(record.call_id))
         if inserted:  # counted once: not by a failed attempt, nor by a retry after the commit
             count_call(record.outcome.value)
             if record.transfer is not None:

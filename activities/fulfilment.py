@@ -10,6 +10,7 @@ slot taken) is raised as a non-retryable ``StoreRefused`` error for the workflow
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -120,29 +121,35 @@ class FulfilmentActivities:
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 """
-                INSERT INTO callcenter.call_fulfilments (call_id, kind, number, status)
-                VALUES ($1, $2, $3, $4)
-                ON CONFLICT (call_id, kind) DO UPDATE SET
+                INSERT INTO callcenter.call_fulfilments (call_id, key, kind, number, status)
+                VALUES ($1, $5, $2, $3, $4)
+                ON CONFLICT (call_id, key) DO UPDATE SET
                     number = EXCLUDED.number, status = EXCLUDED.status, updated_at = now()
                 """,
                 note.call_id,
                 note.kind.value,
                 note.number,
                 note.status.value,
+                note.key,
             )
+            try:
+                record_id = uuid.UUID(note.call_id)  # the record's key; matched as uuid, by its index
+            except ValueError:
+                return  # not a call's id: there is no record to note it on
             if note.number is not None:
                 await conn.execute(
-                    f"UPDATE callcenter.calls SET {column} = $2 WHERE call_id::text = $1",  # noqa: S608 - fixed column
-                    note.call_id,
+                    f"UPDATE callcenter.calls SET {column} = $2 WHERE call_id = $1",  # noqa: S608 - fixed column
+                    record_id,
                     note.number,
                 )
             await conn.execute(
                 """
                 UPDATE callcenter.calls SET fulfilments = (
                     SELECT coalesce(jsonb_agg(jsonb_build_object('kind', kind, 'number', number, 'status', status)
-                                              ORDER BY kind), '[]'::jsonb)
+                                              ORDER BY kind, updated_at), '[]'::jsonb)
                     FROM callcenter.call_fulfilments WHERE call_id = $1)
-                WHERE call_id::text = $1
+                WHERE call_id = $2
                 """,
                 note.call_id,
+                record_id,
             )

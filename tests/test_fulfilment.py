@@ -10,6 +10,7 @@ and when the worker dies in the middle.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -385,3 +386,29 @@ async def _wait_for_activity(client: Client, workflow_id: str, activity: str, ti
             pass
         await asyncio.sleep(0.1)
     raise AssertionError(f"{activity} never started in {workflow_id}")
+
+
+async def test_two_orders_of_one_call_are_both_noted_on_its_record(temporal_client: Client, make_database) -> None:
+    """A call may confirm two orders; each one's late note lands on the record, neither
+    overwrites the other (one note per idempotency key)."""
+    from activities.fulfilment import FulfilmentActivities
+    from workflows.models import CallNote, FulfilmentStatus
+
+    async with worker_with_store(temporal_client, await make_database()) as (_settings, pool, store):
+        call_id = str(uuid.uuid4())
+        await pool.execute(
+            """INSERT INTO callcenter.calls (call_id, caller_number, edge_id, started_at, ended_at, outcome,
+                   hangup_reason, turns, transcript, tool_calls, latencies)
+               VALUES ($1, '+380671112233', 'edge-x', now(), now(), 'completed', 'caller_hangup', 4,
+                   '[]', '[]', '[]')""",
+            uuid.UUID(call_id),
+        )
+        activities = FulfilmentActivities(store, pool)
+        for turn, number in ((3, "100101"), (7, "100102")):
+            await activities.note_fulfilment(CallNote(
+                call_id=call_id, key=f"{call_id}:order:{turn}", kind=FulfilmentKind.ORDER, number=number,
+                status=FulfilmentStatus.DONE,
+            ))
+        noted = await pool.fetchval("SELECT fulfilments FROM callcenter.calls WHERE call_id = $1", uuid.UUID(call_id))
+    numbers = sorted(item["number"] for item in json.loads(noted))
+    assert numbers == ["100101", "100102"]

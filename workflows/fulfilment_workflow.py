@@ -80,7 +80,10 @@ class FulfilmentWorkflow:
         workflow.set_current_details(f"{job.kind.value} {result.status.value}: {result.number or result.detail}")
         await workflow.execute_activity(
             "note_fulfilment",
-            CallNote(call_id=job.call_id, kind=job.kind, number=result.number, status=result.status),
+            CallNote(
+                call_id=job.call_id, key=job.idempotency_key, kind=job.kind, number=result.number,
+                status=result.status,
+            ),
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=DB_RETRY,
             summary="outcome → call record",

@@ -273,6 +273,7 @@ class CallNote(BaseModel):
     """A fulfilment's outcome, attached to the call's record in PostgreSQL."""
 
     call_id: str
+    key: str  # the fulfilment's idempotency key: one note per order or booking of the call
     kind: FulfilmentKind
     number: str | None
     status: FulfilmentStatus
