@@ -208,7 +208,7 @@ def write_markdown(path: Path, section: str) -> None:
 
 def replace_section(path: Path, section: str, heading: str) -> None:
     """Replace the ``heading`` section (up to the next "## ") of ``path`` or append it."""
-    text = path.read_text() if path.exists() else ""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
     start = text.find(heading + "\n")
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + section
@@ -216,7 +216,7 @@ def replace_section(path: Path, section: str, heading: str) -> None:
         end = text.find("\n## ", start + len(heading))
         rest = "" if end < 0 else "\n" + text[end + 1 :]
         text = text[:start] + section.rstrip("\n") + "\n" + rest
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
 
 
 def publish(section: str, output: Path | None, heading: str) -> None:

@@ -147,8 +147,11 @@ def load_dialogues(directory: Path = DIALOGUES_DIR, name_filter: str | None = No
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as err:
             raise ValueError(f"{path}: not valid YAML: {err}") from err
-        items = data.get("dialogues", []) if isinstance(data, dict) and "dialogues" in data else [data]
-        defaults = {k: v for k, v in data.items() if k != "dialogues"} if isinstance(data, dict) and "dialogues" in data else {}
+        if isinstance(data, dict) and "dialogues" in data:
+            items = data["dialogues"]
+            defaults = {k: v for k, v in data.items() if k != "dialogues"}
+        else:
+            items, defaults = [data], {}
         for item in items:
             try:
                 dialogue = Dialogue.model_validate({**defaults, **item, "source": str(path.relative_to(directory))})

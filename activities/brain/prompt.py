@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from activities.brain.ukrainian.dates import MONTHS_GENITIVE, WEEKDAYS
 from activities.tools import ACTION_TOOLS, READ_TOOLS
 from workflows.masking import mask_phone
 
@@ -88,16 +89,9 @@ ACTION_NOTE = (
     " a booking is first read back to the caller for confirmation). Say nothing more about it."
 )
 
-WEEKDAYS = ("понеділок", "вівторок", "середа", "четвер", "п'ятниця", "субота", "неділя")
-MONTHS_GENITIVE = (
-    "січня", "лютого", "березня", "квітня", "травня", "червня",
-    "липня", "серпня", "вересня", "жовтня", "листопада", "грудня",
-)
-
-
 def system_blocks(today: date, caller_number: str, notes: list[str] | None = None) -> list[dict[str, Any]]:
     """The system prompt: the cached rules, then this call's context (not cached)."""
-    lines = [f"Сьогодні {WEEKDAYS[today.weekday()]}, {today.day} {MONTHS_GENITIVE[today.month - 1]} "
+    lines = [f"Сьогодні {WEEKDAYS[today.weekday()][0]}, {today.day} {MONTHS_GENITIVE[today.month - 1]} "
              f"{today.year} року ({today.isoformat()})."]
     masked = mask_phone(caller_number)
     if masked:

@@ -103,8 +103,6 @@ class SentenceSplitter:
             while j < n and text[j].isspace() and text[j] != "\n":
                 j += 1
             following = text[j] if j < n else None
-            if following == "\n":
-                following = "\n"
             if text[start] in "!?" or text[start:i].startswith(("…", "..")):
                 return i
             verdict = self._period_ends_sentence(text[:start], following)

@@ -12,7 +12,8 @@ from typing import Any
 
 from activities.brain.base_brain import StepContext
 from activities.brain.rules import lang
-from activities.brain.rules.common import SORRY_STORE, Stage, anything_else, ask, spoken_reason
+from activities.brain.rules.common import Stage, anything_else, ask, read, spoken_reason
+from activities.brain.rules.search import size_text
 from activities.tools import ToolError
 from workflows.models import ExpectedReply, Scenario
 
@@ -47,10 +48,8 @@ async def offer_slots(
         args["date_from"] = day.isoformat()
     if centre_id:
         args["centre_id"] = centre_id
-    try:
-        found = await ctx.tools.call("fitting_slots", args)
-    except ToolError:
-        await ctx.say(SORRY_STORE)
+    found = await read(ctx, "fitting_slots", args)
+    if found is None:
         return
     slots = found.get("slots") or []
     if not slots:
@@ -140,7 +139,7 @@ async def book(ctx: StepContext, slot: dict[str, Any]) -> None:
         args["vehicle"] = " ".join(str(v) for v in (vehicle.get("make"), vehicle.get("model"), vehicle.get("year")) if v)
     size = memory.get("size")
     if size:
-        args["tire_size"] = f"{size['width']}/{size['profile']} R{size['rim']}"
+        args["tire_size"] = size_text(size)
     fulfilled = memory.get("orders_placed") or []
     if fulfilled:
         args["order_number"] = fulfilled[-1]

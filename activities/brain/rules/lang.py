@@ -34,15 +34,14 @@ from activities.brain.ukrainian.numbers import (  # noqa: F401
 from activities.brain.ukrainian.phones import parse_order_number, parse_phone, speak_digits  # noqa: F401
 from activities.brain.ukrainian.places import (  # noqa: F401
     in_city,
-    parse_branch,
     parse_city,
     parse_delivery,
     parse_delivery_method,
     to_city,
 )
-from activities.brain.ukrainian.dates import parse_date
+from activities.brain.ukrainian.dates import MONTHS_GENITIVE, parse_date
 from activities.brain.ukrainian.speech import hryvnias, pieces, speak_count  # noqa: F401
-from activities.brain.ukrainian.sizes import parse_rim, parse_size_parts, parse_tire_size  # noqa: F401
+from activities.brain.ukrainian.sizes import parse_size_parts, parse_tire_size  # noqa: F401
 from activities.brain.ukrainian.text import apply_correction, has_any, has_word, is_correction, normalise  # noqa: F401
 from activities.brain.ukrainian.tires import parse_brand, parse_season, parse_studded  # noqa: F401
 from activities.brain.ukrainian.vehicles import Vehicle, parse_vehicle  # noqa: F401
@@ -63,10 +62,6 @@ def days_words(days: int) -> str:
 
 # --- dates and times --------------------------------------------------------------------------
 
-_MONTHS_GEN = (
-    "січня", "лютого", "березня", "квітня", "травня", "червня",
-    "липня", "серпня", "вересня", "жовтня", "листопада", "грудня",
-)  # fmt: skip
 _WEEKDAYS_ACC = ("у понеділок", "у вівторок", "у середу", "у четвер", "у п'ятницю", "в суботу", "в неділю")
 
 
@@ -84,7 +79,7 @@ def date_words(day: date, *, relative_to: date | None = None, weekday: bool = Fa
         return "завтра"
     if delta == 2:
         return "післязавтра"
-    words = f"{ordinal_words(day.day, 'gen_m')} {_MONTHS_GEN[day.month - 1]}"
+    words = f"{ordinal_words(day.day, 'gen_m')} {MONTHS_GENITIVE[day.month - 1]}"
     return f"{_WEEKDAYS_ACC[day.weekday()]}, {words}" if weekday else words
 
 

@@ -22,7 +22,7 @@ from activities.brain.rules.common import (
     ask,
     spoken_reason,
 )
-from activities.brain.rules.search import picked_option
+from activities.brain.rules.search import picked_option, unoffered_brand
 from activities.tools import ToolError
 from workflows.models import ExpectedReply, Scenario
 
@@ -207,7 +207,7 @@ async def change(ctx: StepContext, text: str) -> None:
         await anything_else(ctx)
         return
     options = memory.get("options") or []
-    if options and (lang.parse_choice(text) is not None or (lang.parse_brand(text) and not _unoffered(memory, text))):
+    if options and (lang.parse_choice(text) is not None or (lang.parse_brand(text) and not unoffered_brand(memory, text))):
         await start(ctx, text, Stage.ORDER_CHANGE)
         return
     if absorb(order, text):
@@ -226,11 +226,6 @@ async def change(ctx: StepContext, text: str) -> None:
         await ask(ctx, "Добре. Які шини підібрати?")
     else:
         await ask(ctx, "Що змінимо: кількість, доставку чи шини?", Stage.ORDER_CHANGE)
-
-
-def _unoffered(memory: dict[str, Any], text: str) -> bool:
-    brand = lang.parse_brand(text)
-    return brand is not None and all(o["brand"] != brand for o in memory.get("options") or [])
 
 
 async def answer_stage(ctx: StepContext, text: str, stage: str) -> bool:

@@ -111,13 +111,18 @@ def speak_phone(phone: str) -> str:
     return speak_digits(national_digits(phone), (3, 3, 2, 2))
 
 
-def speak_masked_phone(phone: str) -> str:
-    """ "+380671234567" → "номер, що закінчується на сорок п'ять шістдесят сім"."""
+def phone_tail_words(phone: str) -> str:
+    """The end of a phone number for a read-back: "закінчується на сорок п'ять шістдесят сім"
+    (so "Телефон закінчується на ...")."""
     digits = re.sub(r"\D", "", phone)
     if len(digits) < 4:
         raise ValueError(f"phone number too short: {phone!r}")
-    last = digits[-4:]
-    return f"номер, що закінчується на {digit_group_words(last[:2])} {digit_group_words(last[2:])}"
+    return f"закінчується на {digit_group_words(digits[-4:-2])} {digit_group_words(digits[-2:])}"
+
+
+def speak_masked_phone(phone: str) -> str:
+    """ "+380671234567" → "номер, що закінчується на сорок п'ять шістдесят сім"."""
+    return f"номер, що {phone_tail_words(phone)}"
 
 
 def speak_order_number(number: str) -> str:

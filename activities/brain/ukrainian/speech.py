@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from activities.brain.ukrainian.dates import speak_date, speak_time
+from activities.brain.ukrainian.dates import speak_datetime
 from activities.brain.ukrainian.numbers import (
     Case,
     Gender,
-    digit_group_words,
-    group_digits,
     number_words,
     plural_form,
 )
@@ -237,18 +235,10 @@ def booking_readback(
     where = "шиномонтаж"
     if city:
         where += f" {in_city(city)}"
-    when = f"{speak_date(start.date(), today=today)}, {speak_time(start.time())}"
-    text = f"Отже: {where}, {speak_address(centre_address)}, {when}."
+    text = f"Отже: {where}, {speak_address(centre_address)}, {speak_datetime(start, today=today)}."
     return f"{text} {question}" if question else text
 
 
 # --- small pieces of read-backs ------------------------------------------------------------
 
 
-def phone_tail_words(phone: str) -> str:
-    """The end of a phone number for a read-back: "закінчується на сорок п'ять шістдесят сім"
-    (so "Телефон закінчується на ..."); see also `speak_masked_phone`."""
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) < 4:
-        raise ValueError(f"phone number too short: {phone!r}")
-    return f"закінчується на {digit_group_words(digits[-4:-2])} {digit_group_words(digits[-2:])}"
