@@ -6,30 +6,22 @@ carries no caller ID), disposition after it (transfer or hang up).
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from callcenter.http_server import metrics_response
 from callcenter.settings import Settings
+from media_edge.http_common import ops_token_guard, valid_call_id
 from media_edge.registry import CallRegistration, CallRegistry, Disposition
 from workflows.masking import mask_phone
 
 
 class Utterance(BaseModel):
     text: str
-
-
-def _call_id(call_id: str) -> str:
-    try:
-        return str(uuid.UUID(call_id))
-    except ValueError:
-        raise HTTPException(status_code=422, detail=f"not a UUID: {call_id!r}") from None
 
 
 def create_edge_api(
@@ -41,13 +33,7 @@ def create_edge_api(
 ) -> FastAPI:
     app = FastAPI(title="media edge", version="0.1.0")
 
-    def require_ops_token(authorization: Annotated[str | None, Header()] = None) -> None:
-        # An empty token (CALLCENTER_OPS_TOKEN="") disables ops endpoints like an unset one.
-        token = settings.ops_token.get_secret_value() if settings.ops_token else ""
-        if not token:
-            raise HTTPException(status_code=403, detail="ops endpoints are disabled: set CALLCENTER_OPS_TOKEN")
-        if not authorization or not secrets.compare_digest(authorization, f"Bearer {token}"):
-            raise HTTPException(status_code=401, detail="missing or wrong bearer token")
+    require_ops_token = ops_token_guard(settings)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -61,11 +47,11 @@ def create_edge_api(
 
     @app.post("/calls/{call_id}/register", status_code=204)
     async def register(call_id: str, registration: CallRegistration) -> None:
-        registry.register(_call_id(call_id), registration)
+        registry.register(valid_call_id(call_id), registration)
 
     @app.get("/calls/{call_id}/disposition")
     async def disposition(call_id: str, format: Annotated[str, Query(pattern="^(json|dialplan)$")] = "json"):
-        result: Disposition = registry.disposition(_call_id(call_id))
+        result: Disposition = registry.disposition(valid_call_id(call_id))
         if format == "dialplan":
             # One line the dialplan splits with CUT(…,\,,n): action,queue,caller name
             # (transfer, hangup, callback: hang up, the caller was promised a call back).
@@ -91,6 +77,6 @@ def create_edge_api(
         @app.post("/sim/calls/{call_id}/utterances", status_code=204)
         async def expect(call_id: str, utterance: Utterance) -> None:
             """The simulated recognizer's side channel: the words of the next caller utterance."""
-            expect_utterance(_call_id(call_id), utterance.text)
+            expect_utterance(valid_call_id(call_id), utterance.text)
 
     return app

@@ -55,10 +55,6 @@ class Playback:
     # -- state ---------------------------------------------------------------------------------
 
     @property
-    def paused(self) -> bool:
-        return self._held is not None
-
-    @property
     def is_playing(self) -> bool:
         """Agent audio is on its way to the wire, or held by a pause."""
         return self._conn.is_playing or bool(self._held)
@@ -90,11 +86,10 @@ class Playback:
         """Queue audio; with ``text`` it starts a sentence of the reply, without it audio that
         is not part of the reply's words (a filler) or continues the last sentence (see
         ``extend``)."""
-        if text is not None:
-            self._segments.append(Segment(text, self._end, self._end))
-        self._queue(pcm)
-        if text is not None:
-            self._segments[-1].end = self._end
+        if text is None:
+            self._queue(pcm)
+        else:
+            self.extend(self.open_sentence(text), pcm)
 
     def extend(self, segment: Segment, pcm: bytes) -> None:
         """More audio of a sentence being synthesised (streamed chunks)."""
@@ -138,9 +133,6 @@ class Playback:
         """Has any audio of the current reply's words been played (a filler does not count)?"""
         played = self.played_position()
         return any(seg.start < min(seg.end, played) for seg in self._segments)
-
-    def reply_text(self) -> str:
-        return " ".join(seg.text for seg in self._segments)
 
     # -- barge-in ------------------------------------------------------------------------------
 

@@ -22,12 +22,11 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import time as clock_time
-from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -43,8 +42,9 @@ from media_edge.audio.turn.endpointer import (
     SpeechDiscarded,
     SpeechEnded,
     SpeechStarted,
+    frame_level_db,
 )
-from media_edge.audio.vad.webrtc_vad import WebRtcVad
+from media_edge.audio.vad import make_vad
 from media_edge.audiosocket.server import AudioIn, AudioSocketConnection, DtmfIn, ErrorIn, HangupIn
 from media_edge.phrases import PHRASES, Phrase
 from media_edge.playback import Playback
@@ -125,34 +125,6 @@ def operators_available(settings: Settings, now: datetime | None = None) -> bool
     return opens <= local < closes if opens <= closes else (local >= opens or local < closes)
 
 
-# --- adapters to the endpointing API (old fixed-silence and new adaptive both work) ------------
-
-
-class _Vad(Protocol):
-    def is_speech(self, pcm: bytes, rate: int) -> bool: ...
-
-
-def _make_vad(settings: Settings) -> _Vad:
-    try:
-        from media_edge.audio.vad import make_vad  # type: ignore[attr-defined]
-    except ImportError:
-        return WebRtcVad()
-    return make_vad(str(getattr(settings, "vad_engine", "webrtc")))
-
-
-def _make_endpointer(settings: Settings) -> Endpointer:
-    from_settings = getattr(Endpointer, "from_settings", None)
-    if callable(from_settings):
-        return from_settings(settings)
-    return Endpointer(end_silence_ms=settings.end_of_turn_silence_ms)
-
-
-def _level_meter() -> Callable[[bytes], float] | None:
-    from media_edge.audio.turn import endpointer
-
-    return getattr(endpointer, "frame_level_db", None)
-
-
 @dataclass
 class TurnTiming:
     """Monotonic timestamps of one turn, from the caller's last word to the agent's first sound."""
@@ -216,9 +188,8 @@ class CallSession:
         self.call_id = conn.call_id
         self.registration = ctx.registry.take_registration(self.call_id) or CallRegistration()
         self._settings = ctx.settings
-        self._vad = _make_vad(self._settings)
-        self._endpointer = _make_endpointer(self._settings)
-        self._level_db = _level_meter()
+        self._vad = make_vad(self._settings.vad_engine)
+        self._endpointer = Endpointer.from_settings(self._settings)
         self._stt: SttStream | None = None
         self._turn_id = 0
         self._turns: asyncio.Queue[SpokenTurn | KeyTurn] = asyncio.Queue()
@@ -329,7 +300,7 @@ class CallSession:
         except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
             await self._degrade("temporal", f"could not start its workflow: {err or 'timed out'}")
             return
-        self._set_expect(getattr(greeted, "expect", ExpectedReply.OPEN))
+        self._set_expect(greeted.expect)
         self._started.set()
 
     # --- caller audio ---------------------------------------------------------------
@@ -346,10 +317,9 @@ class CallSession:
         is_speech = self._vad.is_speech(event.pcm, event.rate)
         if is_speech:
             self._last_voice_at = now
-        if self._level_db is not None:
-            ev = self._endpointer.process(is_speech, now, frame_ms, level_db=self._level_db(event.pcm))
-        else:
-            ev = self._endpointer.process(is_speech, now, frame_ms)
+        # The level only matters on speech frames (the hesitation rule): silence skips the RMS.
+        level_db = frame_level_db(event.pcm) if is_speech else None
+        ev = self._endpointer.process(is_speech, now, frame_ms, level_db=level_db)
         if isinstance(ev, SpeechStarted):
             self._stt.speech_started(ev.at)
             if self._ending is None and self._barge is None and (
@@ -624,7 +594,7 @@ class CallSession:
                 return
             # Something was done (an order placed, a transfer): the caller must hear it.
             self._continues = None
-        self._set_expect(getattr(outcome, "expect", ExpectedReply.OPEN))
+        self._set_expect(outcome.expect)
         apology = outcome.say_text is not None and outcome.say_text.startswith(PHRASES[Phrase.APOLOGY])
         if apology:
             # The workflow failed over: the agent step (the LLM, or the TTS it streams into) broke.
@@ -660,9 +630,7 @@ class CallSession:
     def _set_expect(self, expect: ExpectedReply) -> None:
         """What the agent asked for: DTMF handling here, end-of-turn silence in the endpointer."""
         self._expect = expect
-        tell = getattr(self._endpointer, "expect", None)
-        if callable(tell):
-            tell(expect)
+        self._endpointer.expect(expect)
 
     # --- no dead air, no endless calls -------------------------------------------------
 

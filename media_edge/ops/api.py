@@ -15,14 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import secrets
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -40,6 +38,7 @@ from media_edge.ops.models import (
     ToolCallView,
     TranscriptLine,
 )
+from media_edge.http_common import ops_token_guard, valid_call_id
 from media_edge.registry import CallRegistry
 from temporal.client import workflow_ui_url
 from workflows.masking import mask_phone, mask_phones_in
@@ -125,13 +124,6 @@ def _latencies(entries: list[dict[str, Any]]) -> list[dict[str, float | int | No
     ]
 
 
-def _call_id(call_id: str) -> str:
-    try:
-        return str(uuid.UUID(call_id))
-    except ValueError:
-        raise HTTPException(status_code=422, detail=f"not a UUID: {call_id!r}") from None
-
-
 def _day(value: str | None, tz: str) -> date:
     if value is None:
         return datetime.now(UTC).astimezone(queries.ZoneInfo(tz)).date()
@@ -145,16 +137,7 @@ def create_ops_api(backend: OpsBackend) -> FastAPI:
     settings = backend.settings
     app = FastAPI(title="callcenter ops", version="0.1.0")
 
-    def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
-        token = settings.ops_token.get_secret_value() if settings.ops_token else ""
-        if not token:
-            raise HTTPException(status_code=403, detail="ops endpoints are disabled: set CALLCENTER_OPS_TOKEN")
-        expected = f"Bearer {token}".encode()
-        if not authorization or not secrets.compare_digest(authorization.encode(), expected):
-            raise HTTPException(status_code=401, detail="missing or wrong bearer token",
-                                headers={"WWW-Authenticate": "Bearer"})
-
-    auth = [Depends(require_token)]
+    auth = [Depends(ops_token_guard(settings))]
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
@@ -219,7 +202,7 @@ def create_ops_api(backend: OpsBackend) -> FastAPI:
 
     @app.get("/calls/{call_id}", dependencies=auth)
     async def call_detail(call_id: str) -> CallDetail:
-        call_id = _call_id(call_id)
+        call_id = valid_call_id(call_id)
         live_here = call_id in backend.registry.sessions
         if not live_here:
             pool = await backend.pool()

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from google.api_core import exceptions as gexc
 
+from media_edge.stt.google_stt import grpc_code
 from media_edge.tts.base_tts import TtsEngine
 
 if TYPE_CHECKING:  # imported lazily: the offline path never pays for the library
@@ -78,14 +79,6 @@ def strip_wav_header(audio: bytes) -> bytes:
             return audio[pos + 8 : pos + 8 + size]
         pos += 8 + size + (size & 1)  # chunks are word-aligned
     return b""  # a header without data: nothing to play
-
-
-def _code(exc: BaseException) -> grpc.StatusCode | None:
-    if isinstance(exc, gexc.GoogleAPICallError):
-        return exc.grpc_status_code
-    if isinstance(exc, grpc.aio.AioRpcError):
-        return exc.code()
-    return None
 
 
 class GoogleTts(TtsEngine):
@@ -182,7 +175,7 @@ class GoogleTts(TtsEngine):
                 if cut:
                     yield audio[:cut]
         except (gexc.GoogleAPICallError, grpc.aio.AioRpcError) as err:
-            code = _code(err)
+            code = grpc_code(err)
             raise TtsError(
                 f"Google TTS streaming failed for voice {cfg.voice}: {code.name if code else err}",
                 code,
@@ -206,7 +199,7 @@ class GoogleTts(TtsEngine):
                 timeout=cfg.unary_timeout_s,
             )
         except (gexc.GoogleAPICallError, grpc.aio.AioRpcError) as err:
-            code = _code(err)
+            code = grpc_code(err)
             raise TtsError(
                 f"Google TTS synthesis failed for voice {cfg.voice}: {code.name if code else err}",
                 code,

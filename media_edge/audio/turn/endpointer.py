@@ -212,7 +212,6 @@ class Endpointer:
         self._onset = OnsetGuard(onset_ms, onset_window_ms)
         self.min_speech_ms = min_speech_ms
         self.frame_ms = frame_ms
-        self.hesitation_window_ms = hesitation_window_ms
         self.hesitation_range_db = hesitation_range_db
         self.hesitation_rise_db = hesitation_rise_db
         self._levels_needed = max(2, round(hesitation_window_ms / frame_ms))
@@ -231,12 +230,8 @@ class Endpointer:
 
     @property
     def end_silence_ms(self) -> float:
-        """The open-answer silence. Setting it fixes the silence for every kind of reply."""
+        """The open-answer silence."""
         return self.policy.open_ms
-
-    @end_silence_ms.setter
-    def end_silence_ms(self, value: float) -> None:
-        self.policy = SilencePolicy.fixed(value)
 
     def expect(self, reply: ExpectedReply) -> None:
         """What the agent just asked for; holds for the following turns until changed. Safe to
@@ -248,12 +243,6 @@ class Endpointer:
     @property
     def in_speech(self) -> bool:
         return self._state is _State.SPEECH
-
-    @property
-    def required_silence_ms(self) -> float:
-        """The silence that would end the current utterance now."""
-        speech_ms = (self._last_speech_end - self._started_at) * 1000.0 if self.in_speech else 0.0
-        return self.policy.silence_ms(self.expected, speech_ms, self._trailing_off)
 
     def reset(self) -> None:
         """Forget the current utterance (the expected reply is kept)."""
@@ -270,7 +259,8 @@ class Endpointer:
     def feed(self, vad: Vad, frame: bytes, rate: int, at: float) -> TurnEvent | None:
         """Classify one frame of s16le PCM with ``vad`` and process it (level and length included)."""
         ms = (len(frame) >> 1) * 1000.0 / rate if rate > 0 else self.frame_ms
-        return self.process(vad.is_speech(frame, rate), at, ms, level_db=frame_level_db(frame))
+        speech = vad.is_speech(frame, rate)
+        return self.process(speech, at, ms, level_db=frame_level_db(frame) if speech else None)
 
     def process(
         self, is_speech: bool, at: float, frame_ms: float | None = None, level_db: float | None = None
