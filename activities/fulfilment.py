@@ -18,7 +18,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.metrics import count_booking, count_order, count_store_retry
-from activities.store_client import StoreClient, StoreNotFound, StoreRejected
+from activities.store_client import StoreClient, StoreRejected
 from store.api_models import Booking, BookingRequest, Order, OrderDraft
 from workflows.masking import mask_phone
 from workflows.models import CallNote, FulfilmentInput, FulfilmentKind, FulfilmentResult, FulfilmentStatus, OpsTask
@@ -38,8 +38,8 @@ def booking_summary(booking: Booking) -> str:
     return f"шиномонтаж {day} о {time[:5]}, {booking.centre_address}"
 
 
-def _refused(exc: StoreRejected | StoreNotFound) -> ApplicationError:
-    code = getattr(exc, "error", "not_found")
+def _refused(exc: StoreRejected) -> ApplicationError:
+    code = exc.error  # "not_found" for a StoreNotFound, which is a StoreRejected
     return ApplicationError(f"{code}: {exc}", code, type=REFUSED, non_retryable=True)
 
 
@@ -56,7 +56,7 @@ async def _store_write[T](
         count_store_retry(operation)
     try:
         made = await write()
-    except (StoreRejected, StoreNotFound) as exc:
+    except StoreRejected as exc:
         log.warning("%s %s refused by the store: %s", operation, job.idempotency_key, exc)
         count("refused")
         raise _refused(exc) from exc

@@ -218,7 +218,6 @@ class ToolRunner:
         return {"found": bool(orders), "orders": [order_status_summary(o) for o in orders[:3]]}
 
     async def _fitting_slots(self, args: FittingSlotsArgs) -> dict[str, Any]:
-        centres = {c.centre_id: c for c in await self._store.fitting_centres(args.city)}
         slots = await self._store.fitting_slots(
             city=args.city, centre_id=args.centre_id, date_from=args.date_from, days=args.days, limit=args.limit
         )
@@ -226,7 +225,7 @@ class ToolRunner:
             "slots": [
                 {
                     "centre_id": slot.centre_id,
-                    "address": centres[slot.centre_id].address if slot.centre_id in centres else None,
+                    "address": slot.address,  # the store names each slot's centre: no second call
                     "start": slot.start,
                     "minutes": slot.minutes,
                 }

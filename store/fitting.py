@@ -15,7 +15,7 @@ import asyncpg
 from store.api_models import Booking, BookingRequest, FittingCentre, FittingSlot
 from store.errors import ApiProblem, idempotency_conflict, invalid, not_found, request_hash
 from store.geography import normalize_city
-from store.orders import KYIV, iso_local, kyiv_now, lock_key, phone_or_422, upsert_customer
+from store.orders import KYIV, clean_text, iso_local, kyiv_now, lock_key, phone_or_422, upsert_customer
 
 # A slot must start at least this long from now: nobody gets to a centre in five minutes.
 BOOKING_LEAD = timedelta(minutes=30)
@@ -130,10 +130,10 @@ async def free_slots(
 ) -> list[FittingSlot]:
     """Free slots from ``date_from`` (default today) for ``days`` days, earliest first."""
     now = now or kyiv_now()
-    if centre_id is not None and not await list_centres(pool, centre_id=centre_id):
-        raise not_found(f"no fitting centre {centre_id!r}")
     centres = await list_centres(pool, city, centre_id)
     if not centres:
+        if centre_id is not None and not await list_centres(pool, centre_id=centre_id):
+            raise not_found(f"no fitting centre {centre_id!r}")
         return []
     first = date_from or now.astimezone(KYIV).date()
     window_start = datetime.combine(first, time(0), KYIV)
@@ -255,8 +255,8 @@ async def book(
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                 """,
                 number, centre.centre_id, bay, start, centre.slot_minutes, customer_id, phone,
-                _clean(req.customer_name), _clean(req.vehicle), _clean(req.tire_size),
-                _clean(req.order_number), now, idempotency_key, digest,
+                clean_text(req.customer_name), clean_text(req.vehicle), clean_text(req.tire_size),
+                clean_text(req.order_number), now, idempotency_key, digest,
             )  # fmt: skip
             booking = await _load_booking(conn, number)
     except asyncpg.UniqueViolationError as exc:
@@ -269,10 +269,6 @@ async def book(
         raise
     assert booking is not None
     return booking, True
-
-
-def _clean(text: str | None) -> str | None:
-    return (text or "").strip() or None
 
 
 async def _replay(

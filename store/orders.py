@@ -272,7 +272,7 @@ async def create_order(
                 number=number,
                 customer_id=customer_id,
                 plan=plan,
-                customer_name=_clean(draft.customer_name),
+                customer_name=clean_text(draft.customer_name),
                 created_at=now,
                 status=OrderStatus.CONFIRMED,
                 idempotency_key=idempotency_key,
@@ -314,7 +314,8 @@ async def _replay(pool: asyncpg.Pool | asyncpg.Connection, key: str, digest: str
     return (await _load_orders(pool, [row["number"]]))[0]
 
 
-def _clean(text: str | None) -> str | None:
+def clean_text(text: str | None) -> str | None:
+    """Free text as stored: stripped, and None when nothing is left."""
     return (text or "").strip() or None
 
 
@@ -334,7 +335,7 @@ async def upsert_customer(
             RETURNING customer_id
             """,
             phone,
-            _clean(name),
+            clean_text(name),
             city,
         )
     )

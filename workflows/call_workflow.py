@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from media_edge.phrases import PHRASES
     from workflows import search_attributes as sa
     from workflows.confirmation import Awaiting, classify_confirmation, fulfilment_words, readback_for
-    from workflows.fulfilment_workflow import FulfilmentWorkflow, fulfilment_workflow_id
+    from workflows.fulfilment_workflow import DB_RETRY, FulfilmentWorkflow, fulfilment_workflow_id
     from workflows.masking import mask_phone
     from workflows.models import (
         AgentStepInput,
@@ -54,9 +54,8 @@ AGENT_STEP_START_TO_CLOSE = timedelta(seconds=10)
 AGENT_STEP_SCHEDULE_TO_START = timedelta(seconds=5)
 # A text already streamed to the caller must not be spoken twice: no automatic retry.
 AGENT_STEP_RETRY = RetryPolicy(maximum_attempts=1)
-# The call record must land, however long PostgreSQL is away.
+# The call record must land, however long PostgreSQL is away (retried as DB_RETRY, without limit).
 CALL_RECORD_START_TO_CLOSE = timedelta(seconds=15)
-CALL_RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 HANGUP_GRACE = timedelta(seconds=60)
 # After a "yes" the caller waits this long for the order number; later, it comes by SMS.
 FULFILMENT_WAIT_ON_CALL = timedelta(seconds=5)
@@ -127,7 +126,7 @@ class CallWorkflow:
             self._record(),
             task_queue=start.calls_task_queue,
             start_to_close_timeout=CALL_RECORD_START_TO_CLOSE,
-            retry_policy=CALL_RECORD_RETRY,
+            retry_policy=DB_RETRY,
             summary="call record → PostgreSQL",
         )
         return self.snapshot()
@@ -335,7 +334,6 @@ class CallWorkflow:
             phone=request["phone"],
             request=request,
             readback=awaiting.readback,
-            calls_task_queue=self._start.calls_task_queue,
         )
         self._scenarios.add(Scenario.ORDER if kind == FulfilmentKind.ORDER else Scenario.FITTING)
         self._add_entry(Role.SYSTEM, f"caller confirmed {kind.value}", turn_id=turn.turn_id)
@@ -456,7 +454,7 @@ class CallWorkflow:
             result_type=int,
             task_queue=self._start.calls_task_queue,
             start_to_close_timeout=CALL_RECORD_START_TO_CLOSE,
-            retry_policy=CALL_RECORD_RETRY,
+            retry_policy=DB_RETRY,
             summary="back-office task: call the customer back",
         )
 

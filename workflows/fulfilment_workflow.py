@@ -44,6 +44,7 @@ SMS_RETRY = RetryPolicy(
     non_retryable_error_types=["SmsRejected"],
 )
 SMS_GIVE_UP_AFTER = timedelta(hours=6)  # a confirmation later than this helps nobody
+# PostgreSQL writes (call notes, records, tasks) are retried without limit: they must land.
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 SHOP_NAME = "Колесо"

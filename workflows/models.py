@@ -235,7 +235,6 @@ class FulfilmentInput(BaseModel):
     phone: str  # the customer's number for the store and the SMS, E.164
     request: dict[str, Any]  # an OrderDraft or a BookingRequest, as JSON
     readback: str  # what the caller heard and said yes to (for the ops task and the record)
-    calls_task_queue: str = "calls"
 
 
 class FulfilmentResult(BaseModel):
