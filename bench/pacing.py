@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.report import Stats, machine_info, publish
+from bench.report import Stats, loop_lag_probe, machine_info, publish
 from callcenter.settings import Settings
 from media_edge.audiosocket.pacing import PlayoutClock
 
@@ -96,13 +96,6 @@ async def _replies(clock: PlayoutClock, stop: asyncio.Event) -> None:
         await asyncio.sleep(IDLE_S)
 
 
-async def _lag_probe(lags: list[float], stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        t = time.monotonic()
-        await asyncio.sleep(0.01)
-        lags.append((time.monotonic() - t - 0.01) * 1000)
-
-
 async def measure_level(streams: int, seconds: float, warmup_s: float = 2.0) -> LevelResult:
     server = await asyncio.start_server(_drain, "127.0.0.1", 0)
     writers = [await _tcp_pair(server) for _ in range(streams)]
@@ -117,7 +110,7 @@ async def measure_level(streams: int, seconds: float, warmup_s: float = 2.0) -> 
     await asyncio.sleep(warmup_s)
     base = [(c.frames_out, c.underruns, c.resyncs) for c in clocks]
     lags: list[float] = []
-    probe = asyncio.create_task(_lag_probe(lags, stop))
+    probe = asyncio.create_task(loop_lag_probe(lags))  # cancelled below
     cpu0, wall0 = time.process_time(), time.monotonic()
     await asyncio.sleep(seconds)
     cpu = time.process_time() - cpu0

@@ -5,11 +5,13 @@ docs/performance.md between its ``<!-- bench-turns:begin/end -->`` markers.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import platform
 import re
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -224,3 +226,12 @@ def publish(section: str, output: Path | None, heading: str) -> None:
     print(section)
     if output is not None:
         replace_section(output, section, heading)
+
+
+async def loop_lag_probe(lags: list[float], period_s: float = 0.01) -> None:
+    """Sample the event loop's scheduling delay (ms) until cancelled: everything on the loop
+    waits this long extra."""
+    while True:
+        t = time.monotonic()
+        await asyncio.sleep(period_s)
+        lags.append((time.monotonic() - t - period_s) * 1000)

@@ -61,6 +61,7 @@ from bench.report import (
     SECTION_END,
     LevelResult,
     Stats,
+    loop_lag_probe,
     machine_info,
     markdown_section,
     text_table,
@@ -125,7 +126,7 @@ async def measure_level(
     turn_period_s = mean_speech_s + settings.end_of_turn_silence_ms / 1000 + 0.2 + sum(GAP_S) / 2
     plans = plan_calls(calls, turns, line_count=len(lines), turn_period_s=turn_period_s, seed=seed)
     lags: list[float] = []
-    probe = asyncio.create_task(_loop_lag_probe(lags), name="bench-loop-lag")
+    probe = asyncio.create_task(loop_lag_probe(lags), name="bench-loop-lag")
     started = time.monotonic()
     try:
         spoken = await _run_plans(settings, plans, lines, pcm, callers_in_child)
@@ -159,14 +160,6 @@ async def step_latencies(pool: Any, call_ids: Sequence[str], timeout_s: float = 
             if item.get("first_text_ms") is not None:
                 out[(row["call_id"], int(item["turn_id"]))] = float(item["first_text_ms"])
     return out
-
-
-async def _loop_lag_probe(lags: list[float], period_s: float = 0.01) -> None:
-    """Sample the event loop's scheduling delay: everything on the edge waits this long extra."""
-    while True:
-        t = time.monotonic()
-        await asyncio.sleep(period_s)
-        lags.append((time.monotonic() - t - period_s) * 1000)
 
 
 async def _run_plans(settings: Settings, plans: Sequence[CallPlan], lines: Sequence[str],
