@@ -7,11 +7,12 @@ ARGS ?=
 PYTEST_ARGS ?=
 VENV := .venv
 
-.PHONY: help bootstrap system-deps sync demo test stop chat call bench
+.PHONY: help bootstrap system-deps sync demo test chaos stop chat call bench
 
 help:
 	@echo "make demo [ARGS=...]        start the embedded dev stack and run the demo call (Ctrl-C stops it)"
 	@echo "make test [PYTEST_ARGS=...] run the test suite"
+	@echo "make chaos [ARGS=...]       the fault scenarios at full size (~15 min); ARGS=--only fuzz,silent"
 	@echo "make stop                   stop a running dev stack"
 	@echo "make chat                   talk to the agent in text (needs a running demo stack)"
 	@echo "make call SCRIPT=name       a scripted phone call against the running demo stack"
@@ -33,6 +34,10 @@ demo: bootstrap
 
 test: bootstrap system-deps
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The slow fault scenarios (the quick sizes of the same scenarios run inside `make test`).
+chaos: bootstrap
+	$(VENV)/bin/callcenter chaos --output docs/reliability.md $(ARGS)
 
 stop:
 	@if [ -x $(VENV)/bin/callcenter ]; then $(VENV)/bin/callcenter stop; \

@@ -215,45 +215,6 @@ def collect(turn_log: Any, plans: Sequence[CallPlan], spoken: Sequence[SpokenTur
 # --- the whole bench: servers, system, levels, report -----------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def _servers(settings: Settings, root: Path) -> AsyncIterator[tuple[Any, str]]:
-    """A Temporal dev server and a database of our own: (temporal server, database URL)."""
-    from callcenter.devstack.postgres import create_database, drop_database, with_database
-    from callcenter.devstack.stack import start_postgres, start_temporal
-
-    external = settings.database_url_env.get_secret_value() if settings.database_url_env else None
-
-    async def pg() -> tuple[Any, str]:
-        if external:
-            name = f"bench_{uuid.uuid4().hex[:10]}"
-            await create_database(external, name)
-            return None, with_database(external, name)
-        server = await start_postgres(root / "pgdata", durable=False, databases=["bench"],
-                                      log_path=root / "postgres.log")
-        return server, server.url("bench")
-
-    results = await asyncio.gather(
-        start_temporal(root / "temporal", ui_port=None), pg(), return_exceptions=True
-    )
-    temporal, pg_result = results
-    embedded = pg_result[0] if isinstance(pg_result, tuple) else None
-    try:
-        for r in results:
-            if isinstance(r, BaseException):
-                raise r
-        yield temporal, pg_result[1]
-    finally:
-        if external and isinstance(pg_result, tuple):
-            with contextlib.suppress(Exception):
-                await drop_database(external, pg_result[1].rsplit("/", 1)[-1].split("?")[0])
-        stops = []
-        if not isinstance(temporal, BaseException):
-            stops.append(temporal.astop())
-        if embedded is not None:
-            stops.append(embedded.astop())
-        await asyncio.gather(*stops, return_exceptions=True)
-
-
 async def bench_turns(
     settings: Settings,
     concurrency: Sequence[int],
@@ -263,7 +224,7 @@ async def bench_turns(
     warmup: bool = True,
     progress: TextIO | None = sys.stderr,
 ) -> list[LevelResult]:
-    from callcenter.devstack.inprocess import running_system
+    from callcenter.devstack.inprocess import own_servers, running_system
     from temporal.client import connect
 
     def say(text: str) -> None:
@@ -274,7 +235,7 @@ async def bench_turns(
     root = Path(tempfile.mkdtemp(prefix="callcenter-bench-"))
     try:
         t0 = time.monotonic()
-        async with _servers(settings, root) as (temporal, database_url):
+        async with own_servers(settings, root) as (temporal, database_url):
             client = await connect(temporal.address, temporal.namespace)
             overrides = {
                 "end_of_turn_silence_ms": settings.end_of_turn_silence_ms,

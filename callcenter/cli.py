@@ -8,6 +8,7 @@
     callcenter eval [--engine rules|claude]    run the scripted dialogues, print the pass rate
     callcenter bench turns                     our own overhead per turn, p50/p95
     callcenter bench endpointing | pacing      VAD/endpointing quality and cost; playout jitter
+    callcenter chaos [--only NAMES] [--quick]  fault scenarios: what each tried and lost
     callcenter temporal-setup                  search attributes for a Temporal cluster
 """
 
@@ -94,6 +95,12 @@ def _cmd_bench_module(args: argparse.Namespace) -> int:
     return importlib.import_module(f"bench.{args.bench_module}").main(args.bench_args)
 
 
+def _cmd_chaos(args: argparse.Namespace) -> int:
+    from chaos.run import main
+
+    return main(args.bench_args)
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from bench.turns import run_turns_bench
 
@@ -168,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
         other = bench_sub.add_parser(name, help=help_text, add_help=False)
         other.set_defaults(func=_cmd_bench_module, bench_module=name)
 
+    chaos = sub.add_parser("chaos", help="fault scenarios: what each tried and what was lost", add_help=False)
+    chaos.set_defaults(func=_cmd_chaos)
+
     sub.add_parser("temporal-setup", help="print the commands that register search attributes on a cluster").set_defaults(
         func=_cmd_temporal_setup
     )
@@ -178,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     # A native crash (a C extension, the Temporal core) then leaves a Python traceback on stderr.
     faulthandler.enable()
     args, extra = build_parser().parse_known_args(argv)
-    if extra and getattr(args, "bench_module", None) is None:
+    if extra and getattr(args, "bench_module", None) is None and args.command != "chaos":
         build_parser().parse_args(argv)  # the usual error for unknown arguments
     args.bench_args = extra
     setup_logging(verbose=args.verbose)

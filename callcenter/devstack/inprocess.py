@@ -6,9 +6,12 @@ them over real sockets, exactly as the separate processes of the dev stack do.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,3 +78,44 @@ async def running_system(
                 yield System(settings=settings, edge=edge, pool=pool)
             finally:
                 await edge.stop()
+
+
+@asynccontextmanager
+async def own_servers(settings: Settings, root: Path) -> AsyncIterator[tuple[Any, str]]:
+    """A Temporal dev server and a database of our own, in ``root`` on free ports:
+    (temporal server, database URL). The database is a fresh one on DATABASE_URL if set, else an
+    embedded PostgreSQL; both are stopped (or dropped) on exit."""
+    from callcenter.devstack.postgres import create_database, drop_database, with_database
+    from callcenter.devstack.stack import start_postgres, start_temporal
+
+    external = settings.database_url_env.get_secret_value() if settings.database_url_env else None
+
+    async def pg() -> tuple[Any, str]:
+        if external:
+            name = f"own_{uuid.uuid4().hex[:10]}"
+            await create_database(external, name)
+            return None, with_database(external, name)
+        server = await start_postgres(root / "pgdata", durable=False, databases=["callcenter"],
+                                      log_path=root / "postgres.log")
+        return server, server.url("callcenter")
+
+    results = await asyncio.gather(
+        start_temporal(root / "temporal", ui_port=None), pg(), return_exceptions=True
+    )
+    temporal, pg_result = results
+    embedded = pg_result[0] if isinstance(pg_result, tuple) else None
+    try:
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+        yield temporal, pg_result[1]
+    finally:
+        if external and isinstance(pg_result, tuple):
+            with contextlib.suppress(Exception):
+                await drop_database(external, pg_result[1].rsplit("/", 1)[-1].split("?")[0])
+        stops = []
+        if not isinstance(temporal, BaseException):
+            stops.append(temporal.astop())
+        if embedded is not None:
+            stops.append(embedded.astop())
+        await asyncio.gather(*stops, return_exceptions=True)

@@ -1,0 +1,5 @@
+"""(being written)"""
+
+from chaos.report import Scenario
+
+SCENARIOS: list[Scenario] = []
