@@ -2,7 +2,7 @@
 they dial the edge over the real AudioSocket path (``AsteriskLeg``).
 
 The callers run either in the edge's process (``run_callers``) or in a child process, as a
-separate Asterisk would be (``_callers_in_child``): the parent starts
+separate Asterisk would be (``callers_in_child``): the parent starts
 ``python -m bench.turns --callers``, writes one JSON request (edge address, lines, plans) to its
 stdin, and the child (``_child_main``) synthesises the lines, runs the calls and writes the
 spoken turns back as JSON on its stdout.
@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import resource
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -153,23 +154,31 @@ def _audio_ms_between(leg: Any, start: float, end: float) -> float:
     return sum(f.duration_s for f in leg.received if start <= f.t <= end and not f.silent) * 1000
 
 
-async def _callers_in_child(
-    edge_url: str, host: str, port: int, plans: Sequence[CallPlan], lines: Sequence[str], rate: int
+async def callers_in_child(
+    edge_url: str, host: str, port: int, plans: Sequence[CallPlan], lines: Sequence[str], rate: int,
+    *, gap_s: tuple[float, float] = GAP_S, on_start: Callable[[int], object] | None = None,
+    cpu_out: dict[str, float] | None = None,
 ) -> list[SpokenTurn]:
-    """The callers in a child process (``python -m bench.turns --callers``), like a separate Asterisk."""
+    """The callers in a child process (``python -m bench.turns --callers``), like a separate Asterisk.
+    ``on_start`` gets its pid; ``cpu_out`` its own CPU seconds and peak RSS (MB) once it is done."""
     request = {
         "edge_url": edge_url, "host": host, "port": port, "rate": rate, "lines": list(lines),
-        "plans": [asdict(p) for p in plans],
+        "plans": [asdict(p) for p in plans], "gap_s": list(gap_s),
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.turns", "--callers",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         cwd=str(Path(__file__).resolve().parent.parent),
     )
+    if on_start is not None:
+        on_start(proc.pid)
     out, _ = await proc.communicate(json.dumps(request).encode())
     if proc.returncode != 0:
         raise RuntimeError(f"the callers' process failed with exit code {proc.returncode}")
-    return [SpokenTurn(**t) for t in json.loads(out)["turns"]]
+    answer = json.loads(out)
+    if cpu_out is not None:
+        cpu_out.update(answer.get("usage", {}))
+    return [SpokenTurn(**t) for t in answer["turns"]]
 
 
 async def _child_main(stdin: TextIO, stdout: TextIO) -> None:
@@ -177,10 +186,14 @@ async def _child_main(stdin: TextIO, stdout: TextIO) -> None:
     lines = request["lines"]
     pcm = await synthesise_lines(lines, request["rate"])
     plans = [CallPlan(**p) for p in request["plans"]]
+    started = resource.getrusage(resource.RUSAGE_SELF)
     # Delays were planned from the parent's start time; synthesis took a few ms of them.
     turns = await run_callers(request["edge_url"], request["host"], request["port"], plans, lines, pcm,
-                              rate=request["rate"])
-    stdout.write(json.dumps({"turns": [asdict(t) for t in turns]}))
+                              rate=request["rate"], gap_s=tuple(request.get("gap_s", GAP_S)))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = (usage.ru_utime - started.ru_utime) + (usage.ru_stime - started.ru_stime)
+    stdout.write(json.dumps({"turns": [asdict(t) for t in turns],
+                             "usage": {"cpu_s": cpu_s, "rss_mb": usage.ru_maxrss / 1024}}))
 
 
 # --- planning the calls ------------------------------------------------------------------------

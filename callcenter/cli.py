@@ -8,6 +8,7 @@
     callcenter eval [--engine rules|claude]    run the scripted dialogues, print the pass rate
     callcenter bench turns                     our own overhead per turn, p50/p95
     callcenter bench endpointing | pacing      VAD/endpointing quality and cost; playout jitter
+    callcenter bench load                      N concurrent calls under cloud-like engine latency
     callcenter chaos [--only NAMES] [--quick]  fault scenarios: what each tried and lost
     callcenter temporal-setup                  search attributes for a Temporal cluster
 """
@@ -170,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("endpointing", "false cut-offs, late endpoints and VAD cost on generated noisy speech"),
         ("pacing", "playout jitter and underruns with 1, 50 and 200 streams"),
+        ("load", "N concurrent calls: our overhead, pacing, CPU and memory per call, Temporal round trips"),
     ):
         # its own arguments (see --help) are parsed by the bench module itself
         other = bench_sub.add_parser(name, help=help_text, add_help=False)

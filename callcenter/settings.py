@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     tts_engine: TtsEngine = TtsEngine.ESPEAK
     llm_engine: LlmEngine = LlmEngine.RULES
     espeak_rate_wpm: int = Field(default=175, ge=80, le=450)  # the offline voice's speaking rate, words/min
+    # Simulated engine latency, for the load bench: the offline engines wait as a cloud one would,
+    # so our own overhead can be told apart from the engines'. 0 = as fast as they are.
+    sim_stt_final_ms: float = Field(default=0, ge=0)  # simulated STT: end of turn → final transcript
+    sim_llm_first_token_ms: float = Field(default=0, ge=0)  # rules brain: step start → first token
+    sim_llm_tokens_per_s: float = Field(default=0, ge=0)  # rules brain: then this many tokens/s (0: no limit)
+    sim_tts_first_audio_ms: float = Field(default=0, ge=0)  # espeak: request → first audio chunk
 
     # Google Cloud speech engines (stt_engine / tts_engine "google"); see docs/engines-google.md.
     # Credentials come from GOOGLE_APPLICATION_CREDENTIALS / application-default credentials.

@@ -11,7 +11,12 @@ from media_edge.tts.espeak_tts import EspeakTts
 
 def make_tts(settings: Settings) -> TtsEngineBase:
     if settings.tts_engine == TtsEngine.ESPEAK:
-        return EspeakTts(rate_wpm=settings.espeak_rate_wpm)
+        espeak = EspeakTts(rate_wpm=settings.espeak_rate_wpm)
+        if settings.sim_tts_first_audio_ms > 0:
+            from media_edge.tts.delayed_tts import DelayedTts
+
+            return DelayedTts(espeak, settings.sim_tts_first_audio_ms)
+        return espeak
     if settings.tts_engine == TtsEngine.GOOGLE:
         # Imported here: the offline path never loads the Google libraries.
         from media_edge.tts.google_tts import GoogleTts, GoogleTtsConfig
@@ -26,7 +31,7 @@ def make_tts(settings: Settings) -> TtsEngineBase:
 
 def make_stt(settings: Settings) -> SttEngineBase:
     if settings.stt_engine == SttEngine.SIMULATED:
-        return SimulatedRecognizer()
+        return SimulatedRecognizer(latency_ms=settings.sim_stt_final_ms)
     if settings.stt_engine == SttEngine.GOOGLE:
         from media_edge.stt.google_stt import GoogleStt, GoogleSttConfig, default_project
 

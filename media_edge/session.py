@@ -33,6 +33,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from activities.brain import ukrainian as uk
+from callcenter.engine_waits import CURRENT_CALL
 from callcenter.settings import Settings
 from media_edge import metrics
 from media_edge.audio.resample import StreamResampler
@@ -787,6 +788,7 @@ class CallSession:
                 raise
 
     async def _synthesize(self, text: str) -> None:
+        CURRENT_CALL.set(self.call_id)  # a simulated engine latency is booked to this call
         resampler = StreamResampler(self.ctx.tts.sample_rate, self.rate)
         sentence = self._playback.open_sentence(text)
         started = time.perf_counter()

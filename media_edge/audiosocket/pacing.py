@@ -62,6 +62,61 @@ class JitterStats:
     max_gap_ms: float = 0.0
 
 
+class LatenessHistogram:
+    """Every frame this process's clocks wrote, by lateness, since start: exact percentiles over
+    all calls and their whole length (no sample window), for benchmarks and ops. Buckets are
+    ``RESOLUTION_MS`` wide; the last one holds everything later than ``buckets`` × that. Also
+    counts underruns and resyncs, so one snapshot before and one after a load tells everything."""
+
+    RESOLUTION_MS = 0.25
+
+    def __init__(self, buckets: int = 2000) -> None:
+        self.counts = [0] * (buckets + 1)
+        self.underruns = 0
+        self.resyncs = 0
+        self._scale = 1.0 / self.RESOLUTION_MS
+        self._last = buckets
+
+    def add(self, late_ms: float) -> None:
+        i = int(late_ms * self._scale) if late_ms > 0 else 0
+        self.counts[i if i < self._last else self._last] += 1
+
+    def snapshot(self) -> LatenessSnapshot:
+        return LatenessSnapshot(list(self.counts), self.underruns, self.resyncs)
+
+
+@dataclass(frozen=True)
+class LatenessSnapshot:
+    counts: list[int]
+    underruns: int
+    resyncs: int
+
+    def since(self, earlier: LatenessSnapshot) -> LatenessSnapshot:
+        return LatenessSnapshot([a - b for a, b in zip(self.counts, earlier.counts, strict=True)],
+                                self.underruns - earlier.underruns, self.resyncs - earlier.resyncs)
+
+    @property
+    def frames(self) -> int:
+        return sum(self.counts)
+
+    def percentile_ms(self, q: float) -> float:
+        """The upper edge of the bucket holding the ``q``-th percentile (0-100) frame."""
+        total = self.frames
+        if total == 0:
+            return 0.0
+        rank = q / 100 * total
+        seen = 0
+        for i, n in enumerate(self.counts):
+            seen += n
+            if seen >= rank and n:
+                return (i + 1) * LatenessHistogram.RESOLUTION_MS
+        return len(self.counts) * LatenessHistogram.RESOLUTION_MS
+
+
+# What every clock of this process adds to (the edge's /metrics and the load bench read it).
+PROCESS_LATENESS = LatenessHistogram()
+
+
 class PlayoutClock:
     """Per-call real-time sender of 20 ms frames.
 
@@ -92,8 +147,10 @@ class PlayoutClock:
         resync_after_ms: float = 100.0,
         jitter_window: int = 1500,
         clock: Callable[[], float] = time.monotonic,
+        lateness: LatenessHistogram | None = PROCESS_LATENESS,
     ) -> None:
         self._write = write
+        self._lateness = lateness
         self._now = clock
         self.on_audio_started = on_audio_started
         self._period = FRAME_MS / 1000.0
@@ -267,6 +324,8 @@ class PlayoutClock:
         if late > self._resync_after:
             # Bursting the missed frames would overflow Asterisk's queue; restart from now.
             self.resyncs += 1
+            if self._lateness is not None:
+                self._lateness.resyncs += 1
             self._t0 = now
             self._n = 0
             late = 0.0
@@ -286,6 +345,8 @@ class PlayoutClock:
         self._last_write = now
         late_ms = late * 1000.0
         self._late_ms.append(late_ms)
+        if self._lateness is not None:
+            self._lateness.add(late_ms)
         if late_ms > self._max_late_ms:
             self._max_late_ms = late_ms
         self._n += 1
@@ -302,6 +363,8 @@ class PlayoutClock:
         else:
             if self._stream_open:
                 self.underruns += 1
+                if self._lateness is not None:
+                    self._lateness.underruns += 1
             else:
                 self._announce = True
             return self._silence

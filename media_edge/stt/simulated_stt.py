@@ -20,10 +20,10 @@ Release rules, per call:
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 
+from callcenter.engine_waits import ENGINE_WAITS
 from media_edge.stt.base_stt import InterimCallback, SttEngine, SttResult, SttStream
 
 
@@ -84,8 +84,7 @@ class SimulatedStream(SttStream):
             return None
         # Take the text before sleeping: a second turn ending during the delay gets the next one.
         text = self._engine.release(self.call_id)
-        if self._engine.latency_ms > 0:
-            await asyncio.sleep(self._engine.latency_ms / 1000.0)
+        await ENGINE_WAITS.wait(self.call_id, self._engine.latency_ms / 1000.0)
         if text is None:
             return None
         return SttResult(text=text, confidence=1.0, stt_ms=(time.monotonic() - t0) * 1000.0)
