@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     edge_id: str = "local"
     edge_host: str = "127.0.0.1"
     audiosocket_port: int = 9092
+    # Asterisk sends a frame every 20 ms, silence too: a leg with no frame this long is dead (a
+    # crashed or cut-off peer) and the edge ends its call (hangup reason "no_audio"). 0: never
+    audiosocket_idle_timeout_s: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "Seconds without a frame from Asterisk after which the edge takes an AudioSocket leg as "
+            "dead and ends its call (hangup reason 'no_audio'); 0 turns the check off (a trunk that "
+            "suppresses silence so that Asterisk stops sending frames)."
+        ),
+    )
     edge_http_port: int = 8080
     edge_url: str = "http://127.0.0.1:8080"
 
@@ -145,6 +156,9 @@ class Settings(BaseSettings):
     unfinished_turn_wait_ms: int = 700  # a turn ending on "для", "і", "ну" waits this long for more words
     barge_in_min_speech_ms: int = 200  # the caller's speech over the agent must last this long to interrupt
     filler_after_ms: int = 1200  # a turn with no agent audio this long gets one "Хвилинку, перевіряю."
+    # Temporal unreachable mid-turn (a restart): the turn waits this long for it to come back
+    # (then it is sent again and answered), after the filler; then an apology and an operator.
+    temporal_outage_grace_s: float = Field(default=5.0, ge=0)
     no_input_reprompt_s: float = 7.0  # caller silence while listening → "Ви мене чуєте? ..."
     no_input_max_reprompts: int = 2  # reprompts before a goodbye and hangup (reason "no_input")
     dtmf_digit_timeout_s: float = 5.0  # keys without '#' become a turn after this pause

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import asyncpg
 from temporalio.client import Client
@@ -27,6 +28,8 @@ from callcenter.signals import stop_event_on_signals
 from temporal.client import connect_from
 from workflows.call_workflow import CallWorkflow
 from workflows.fulfilment_workflow import FulfilmentWorkflow
+
+STICKY_TIMEOUT = timedelta(seconds=2)
 
 log = logging.getLogger("callcenter.worker")
 
@@ -56,6 +59,10 @@ async def calls_worker(client: Client, settings: Settings) -> AsyncIterator[asyn
             client,
             task_queue=settings.calls_task_queue,
             workflows=[CallWorkflow, FulfilmentWorkflow],
+            # A call's next workflow task goes to the worker that has its state cached (sticky).
+            # If that worker died, Temporal waits this long before giving the task to another:
+            # the SDK's 10 s would leave a caller mid-turn past the edge's 12 s limit.
+            sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
             activities=[
                 records.save_call_record,
                 fulfilment.create_order,

@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for s in scenarios:
             print(f"{s.name:<18} {s.what} (full {s.full}, quick {s.quick})")
         return 0
-    for name in ("media_edge", "temporalio", "activities", "workflows", "store", "uvicorn"):
+    for name in ("media_edge", "temporalio", "activities", "workflows", "store", "uvicorn", "callcenter"):
         logging.getLogger(name).setLevel(logging.ERROR)  # the faults are on purpose; the report says what broke
     results = asyncio.run(run_scenarios(scenarios, quick=args.quick))
     if args.output is not None:

@@ -30,7 +30,7 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.brain import ukrainian as uk
 from callcenter.engine_waits import CURRENT_CALL
@@ -54,8 +54,9 @@ from media_edge.stt.base_stt import SttEngine, SttResult, SttStream
 from media_edge.tts.base_tts import TtsEngine
 from media_edge.tts.phrase_cache import PhraseCache
 from workflows.masking import mask_phone
-from workflows.models import CallerTurn, ExpectedReply, NextAction, TurnResult
-from workflows.starter import end_call, new_call_start, send_turn, start_call
+from workflows.call_workflow import CallWorkflow
+from workflows.models import CallerTurn, ExpectedReply, HangupInfo, NextAction, TurnResult
+from workflows.starter import new_call_start, send_turn, start_call
 
 log = logging.getLogger("media_edge.session")
 
@@ -63,6 +64,10 @@ FIRST_AUDIO_WAIT_S = 0.5  # the call's rate is known from its first audio frame
 UPDATE_TIMEOUT_S = 12.0  # beyond the agent step's own 10 s limit: then the caller gets an apology and an operator
 START_TIMEOUT_S = 4.0  # the greeting plays meanwhile; then an apology and an operator
 SIGNAL_TIMEOUT_S = 5.0
+# A hangup signal Temporal could not take (down, restarting) is sent again this long, in the
+# background: without it the workflow would wait for the call's time limit to end the call.
+HANGUP_RETRY_S = 600.0
+HANGUP_RETRY_EVERY_S = 1.0
 STT_FINAL_TIMEOUT_S = 3.0  # a recognizer that gives no final by then has failed
 TTS_CHUNK_TIMEOUT_S = 3.0  # a synthesizer silent this long mid-sentence has failed
 BARGE_IN_RESUME_MS = 200  # a paused reply resumes after this much silence from a too-short sound
@@ -70,9 +75,20 @@ WATCH_PERIOD_S = 0.05  # timers: no input, DTMF pause, call length
 IDLE_GRACE_S = 2.0  # the last words get their own length plus this to play out before hangup
 PROBE_AFTER_S = 1.0  # a turn unanswered this long: is Temporal still there? (asked every second)
 PROBE_TIMEOUT_S = 0.5
+TEMPORAL_BACK_EVERY_S = 0.2  # in an outage, Temporal's health is asked this often
+# Errors that say "Temporal is not reachable now", not "this request is wrong".
+TRANSIENT_RPC = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED})
 MORE_WORDS_MAX_S = 20.0  # however long the caller goes on, the turn is taken by then
 TRANSFER_CALLER_NAME = "ШІ: технічна помилка"
 CALLBACK_CALLER_NAME = "ШІ: передзвонити"
+
+
+class TemporalUnreachable(TimeoutError):
+    """Temporal does not answer its health check."""
+
+
+def _transient(err: BaseException) -> bool:
+    return isinstance(err, TimeoutError) or (isinstance(err, RPCError) and err.status in TRANSIENT_RPC)
 
 
 async def _within[T](seconds: float, call: Awaitable[T]) -> T:
@@ -160,6 +176,7 @@ class EdgeContext:
     phrases: PhraseCache
     stt: SttEngine
     turn_log: deque[TurnTiming] = field(default_factory=lambda: deque(maxlen=10_000))
+    background: set[asyncio.Task[None]] = field(default_factory=set)  # hangup signals being retried
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +252,14 @@ class CallSession:
     # --- lifecycle -----------------------------------------------------------------
 
     async def run(self) -> None:
+        if self.call_id in self.ctx.registry.sessions:
+            # A second leg with the UUID of a call that is live here (a misrouted or replayed
+            # connection): the live leg keeps the call; this one must not take it over or end it.
+            log.warning("call %s: a second AudioSocket leg from %s while the call is live; refused",
+                        self.call_id, self.conn.peer)
+            return
         self.ctx.registry.sessions[self.call_id] = self
+        self.conn.idle_timeout = self._settings.audiosocket_idle_timeout_s or None
         metrics.ACTIVE_CALLS.inc()
         log.info(
             "call %s from %s to %s", self.call_id, mask_phone(self.registration.caller_number) or "unknown",
@@ -258,12 +282,14 @@ class CallSession:
             self.ctx.registry.sessions.pop(self.call_id, None)
             if self._stt is not None:
                 self._stt.close()
+            self.ctx.stt.end_call(self.call_id)
             self._flush_playout_stats(final=True)
             metrics.ACTIVE_CALLS.dec()
             metrics.CALLS.labels(end=self._ending or end).inc()
 
     async def _listen(self) -> str:
         greeting = asyncio.create_task(self._start_call())
+        end = "caller_hangup"
         try:
             async for event in self.conn.events():
                 if isinstance(event, AudioIn):
@@ -274,17 +300,28 @@ class CallSession:
                     break
                 elif isinstance(event, ErrorIn):
                     log.warning("call %s: Asterisk reported an error (%s)", self.call_id, event.code.hex())
-                    return "error"
+                    end = "error"
+                    return end
             # When the edge ends the call (_end), the stream ends with its hangup frame, after
             # the last words have played; leaving this loop earlier would cut them off.
-            return "caller_hangup"
+            if self.conn.end_reason == "idle":
+                end = "no_audio"  # no frame from Asterisk for audiosocket_idle_timeout_s: a dead leg
+            return end
+        except Exception:
+            end = "error"
+            raise
         finally:
+            # The leg is gone, so is the call: let Asterisk go at once, and whatever the start
+            # still does (an apology, a transfer if it fails) is for nobody's ears. The start
+            # itself is awaited, so the call still gets its workflow and record.
+            self._ending = self._ending or end
+            await self.conn.close()
             await asyncio.gather(greeting, return_exceptions=True)
 
     async def _start_call(self) -> None:
         """Greet at once from the phrase cache while the workflow starts (update-with-start)."""
         deadline = time.monotonic() + FIRST_AUDIO_WAIT_S
-        while self._stt is None and time.monotonic() < deadline:
+        while self._stt is None and self._ending is None and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         self._playback.begin_reply()
         self._play_phrase(Phrase.GREETING)
@@ -489,18 +526,14 @@ class CallSession:
         self._tts_failed = False
         started = time.perf_counter()
         filler = asyncio.create_task(self._filler_if_slow(self._timing))
-        probe = asyncio.create_task(self._temporal_gone())
         self._reply_pending = True
         try:
-            # A slow agent step is waited for (up to its own limit); a Temporal that stopped
-            # answering is not: the probe ends the wait within about a second and a half.
-            outcome = await _within(UPDATE_TIMEOUT_S, _first_of(send_turn(self._workflow, turn), probe))
+            outcome = await self._send_turn(turn, self._timing)
         except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
             await self._degrade("temporal", f"turn {self._turn_id} failed: {err or 'timed out'}")
             return
         finally:
             filler.cancel()
-            probe.cancel()
         metrics.WORKFLOW_UPDATE.observe(time.perf_counter() - started)
         await self._follow(outcome)
 
@@ -563,6 +596,38 @@ class CallSession:
             await asyncio.sleep(0.02)
         return None
 
+    async def _send_turn(self, turn: CallerTurn, timing: TurnTiming) -> TurnResult:
+        """The turn's update and its result.
+
+        A slow agent step is waited for (up to UPDATE_TIMEOUT_S); a Temporal that stopped
+        answering is not: the probe notices within about a second and a half. Then the caller
+        hears the filler, and if Temporal answers again within ``temporal_outage_grace_s`` (a
+        restart) the turn is sent again, with the same update id, so the server runs it once
+        whether or not it took the first send; otherwise the error goes up (apology, operator).
+        """
+        deadline = time.monotonic() + UPDATE_TIMEOUT_S
+        grace_until: float | None = None
+        while True:
+            probe = asyncio.create_task(self._temporal_gone())
+            try:
+                wait_s = max(0.0, deadline - time.monotonic())
+                return await _within(wait_s, _first_of(send_turn(self._workflow, turn), probe))
+            except (RPCError, TemporalUnreachable) as err:
+                if isinstance(err, RPCError) and not _transient(err):
+                    raise
+                gone_at = time.monotonic()
+                if grace_until is None:
+                    grace_until = gone_at + self._settings.temporal_outage_grace_s
+                    log.warning("call %s: turn %d: Temporal unreachable (%s); waiting for it", self.call_id,
+                                turn.turn_id, err)
+                    self._say_filler(timing)
+                if not await self._temporal_back(grace_until):
+                    raise
+                deadline += time.monotonic() - gone_at  # the outage does not count against the turn
+                log.info("call %s: Temporal is back; turn %d sent again", self.call_id, turn.turn_id)
+            finally:
+                probe.cancel()
+
     async def _temporal_gone(self) -> None:
         """Return never while Temporal answers its health check; raise once it does not."""
         service = self.ctx.temporal.service_client
@@ -571,13 +636,32 @@ class CallSession:
             try:
                 healthy = await _within(PROBE_TIMEOUT_S, service.check_health())
             except Exception as err:  # noqa: BLE001 - unreachable, refused, timed out: all the same here
-                raise TimeoutError(f"Temporal does not answer its health check ({err or 'timed out'})") from err
+                raise TemporalUnreachable(f"Temporal does not answer its health check ({err or 'timed out'})") from err
             if not healthy:
-                raise TimeoutError("Temporal reports itself unhealthy")
+                raise TemporalUnreachable("Temporal reports itself unhealthy")
+
+    async def _temporal_back(self, until: float) -> bool:
+        """Wait (until ``until``) for Temporal to answer its health check again: True if it did."""
+        service = self.ctx.temporal.service_client
+        while not self._ending:
+            try:
+                if await _within(PROBE_TIMEOUT_S, service.check_health()):
+                    return True
+            except Exception:  # noqa: BLE001 - still gone
+                pass
+            left = until - time.monotonic()
+            if left <= 0:
+                return False
+            await asyncio.sleep(min(TEMPORAL_BACK_EVERY_S, left))
+        return False
 
     async def _filler_if_slow(self, timing: TurnTiming) -> None:
         """No dead air: if the turn has no agent audio after a moment, say "one moment, checking"."""
         await asyncio.sleep(self._settings.filler_after_ms / 1000)
+        self._say_filler(timing)
+
+    def _say_filler(self, timing: TurnTiming) -> None:
+        """ "Хвилинку, перевіряю." unless the turn has been heard from (or is over, or interrupted)."""
         if (
             timing.first_audio_at is None and not self._playback.is_playing and not self._ending
             and not self._interrupted and self._barge is None
@@ -758,11 +842,37 @@ class CallSession:
         await self.conn.hangup()
 
     async def _signal_hangup(self, reason: str) -> None:
-        """Always tell the workflow, even if its start timed out: a Signal waits for a worker."""
+        """Always tell the workflow, even if its start timed out: a Signal waits for a worker.
+        If Temporal cannot take it now (down, restarting), it is sent again in the background."""
+        info = HangupInfo(reason=reason, at=datetime.now(UTC))  # when it happened, however late it lands
         try:
-            await _within(SIGNAL_TIMEOUT_S, end_call(self._workflow, reason))
+            await _within(SIGNAL_TIMEOUT_S, self._workflow.signal(CallWorkflow.hangup, info))
+            return
         except (RPCError, TimeoutError) as err:
-            log.error("call %s: hangup signal failed: %s", self.call_id, err or "timed out")
+            if not _transient(err):
+                log.error("call %s: hangup signal failed: %s", self.call_id, err)
+                return
+            log.warning("call %s: hangup signal failed (%s); sending it again in the background",
+                        self.call_id, err or "timed out")
+        task = asyncio.create_task(self._retry_hangup(info), name=f"hangup-{self.call_id}")
+        self.ctx.background.add(task)
+        task.add_done_callback(self.ctx.background.discard)
+
+    async def _retry_hangup(self, info: HangupInfo) -> None:
+        deadline = time.monotonic() + HANGUP_RETRY_S
+        while time.monotonic() < deadline:
+            await asyncio.sleep(HANGUP_RETRY_EVERY_S)
+            try:
+                await _within(SIGNAL_TIMEOUT_S, self._workflow.signal(CallWorkflow.hangup, info))
+            except (RPCError, TimeoutError) as err:
+                if not _transient(err):  # e.g. the workflow ended already: a retry found it closed
+                    log.warning("call %s: hangup signal not needed or refused: %s", self.call_id, err)
+                    return
+                continue
+            log.info("call %s: hangup signal delivered after %.0f s", self.call_id,
+                     (datetime.now(UTC) - info.at).total_seconds())
+            return
+        log.error("call %s: hangup signal lost: Temporal unreachable for %.0f s", self.call_id, HANGUP_RETRY_S)
 
     # --- agent audio ------------------------------------------------------------------
 

@@ -315,6 +315,38 @@ async def test_caller_hangup_ends_the_call(caplog: pytest.LogCaptureFixture) -> 
         await wait_for_log(caplog, f"call {leg.call_id}: audiosocket closed (caller hung up")
 
 
+@pytest.mark.parametrize("after_uuid", [b"", encode_frame(FrameKind.SLIN_16K, bytes(640)) * 5, b"\x12\x02"])
+async def test_a_leg_that_goes_silent_ends_after_the_idle_timeout(
+    after_uuid: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Asterisk streams a frame every 20 ms; a leg silent for ``idle_timeout`` (after its UUID,
+    after a few frames, or halfway through a header) is dead, and only that one ends."""
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    recorder = Recorder(echo=False)
+    async with edge(recorder, idle_timeout=0.4) as port, AsteriskLeg(HOST, port) as alive:
+        dead = await AsteriskLeg(HOST, port, stream_silence=False).connect()
+        try:
+            dead.send_raw(after_uuid)
+            went_silent = time.monotonic()
+            await asyncio.wait_for(dead.remote_closed.wait(), 2)
+            assert 0.4 <= time.monotonic() - went_silent < 0.4 * 1.25 + 0.2
+        finally:
+            await dead.close()
+        await eventually(lambda: dead.call_id in recorder.finished)
+        assert recorder.conns[dead.call_id].end_reason == "idle"
+        await wait_for_log(caplog, f"call {dead.call_id}: audiosocket closed (no frame from Asterisk")
+        await asyncio.sleep(0.6)  # the streaming leg outlives the limit
+        assert not alive.remote_closed.is_set() and alive.call_id not in recorder.finished
+
+
+async def test_idle_timeout_is_off_by_default() -> None:
+    recorder = Recorder(echo=False)
+    async with edge(recorder) as port, AsteriskLeg(HOST, port, stream_silence=False) as leg:
+        await eventually(lambda: leg.call_id in recorder.conns)
+        await asyncio.sleep(0.5)
+        assert not leg.remote_closed.is_set()
+
+
 async def test_edge_hangup_sends_hangup_frame_and_closes() -> None:
     recorder = Recorder(echo=False)
 

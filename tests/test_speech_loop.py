@@ -483,9 +483,11 @@ async def test_recognizer_failure_with_no_operators_keeps_the_callback_promise(
     assert task is not None and (task["kind"], task["status"]) == ("callback", "open")
 
 
-async def test_temporal_gone_mid_call_gets_an_apology_and_an_operator_at_once(system, voice, monkeypatch) -> None:
-    """The turn's update gets no answer and Temporal fails its health check: the caller hears the
-    apology within about a second and a half of the end of their turn, not after the 12 s limit."""
+async def test_temporal_gone_mid_call_gets_a_word_at_once_then_an_apology_and_an_operator(system, voice, monkeypatch) -> None:
+    """The turn's update gets no answer and Temporal fails its health check and stays away: the
+    caller hears something ("one moment") within about a second and a half of the end of their
+    turn, and, once the outage outlasts its grace (temporal_outage_grace_s), the apology and the
+    operator, not silence until the 12 s limit."""
     from temporalio.service import RPCError, RPCStatusCode
 
     async def no_answer(handle, turn):

@@ -4,6 +4,8 @@ The connection turns the byte stream into typed events (caller audio, DTMF, hang
 sends agent audio back through its own ``PlayoutClock``, at the caller's rate, one write per frame.
 ``serve_audiosocket`` accepts connections, performs the UUID handshake under a timeout and runs a
 handler per call; whatever goes wrong in one call ends that call alone, with one log line.
+Asterisk sends a frame every 20 ms, silence included, so a leg that sends nothing for
+``idle_timeout`` seconds is taken as dead: its events end (``end_reason`` "idle").
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ class ErrorIn:
 AudioSocketEvent = AudioIn | DtmfIn | HangupIn | ErrorIn
 
 
+class _LineSilent(Exception):
+    """Set on the reader by the inactivity check: no frame from Asterisk for too long."""
+
+
 def _set_nodelay(writer: asyncio.StreamWriter) -> None:
     # Asterisk wants header and payload within 5 ms; Nagle could hold a frame back.
     sock = writer.get_extra_info("socket")
@@ -75,6 +81,8 @@ class AudioSocketConnection:
         default_rate: the rate agent audio is assumed to have until the caller's first audio
             frame tells the real one.
         on_audio_started: forwarded to the PlayoutClock (monotonic time agent audio hit the wire).
+        idle_timeout: seconds without a whole frame from Asterisk after which ``events()`` ends
+            (``end_reason`` "idle"); None or 0: never. May be set until ``events()`` starts.
     """
 
     def __init__(
@@ -84,6 +92,7 @@ class AudioSocketConnection:
         *,
         default_rate: int = DEFAULT_RATE,
         on_audio_started: AudioStartedCallback | None = None,
+        idle_timeout: float | None = None,
     ) -> None:
         self._reader = reader
         self._writer = writer
@@ -93,9 +102,13 @@ class AudioSocketConnection:
         self.frames_in = 0
         self.protocol_error: ProtocolError | None = None
         self.remote_hangup = False
-        # Why the call ended: "hangup" (0x00 frame), "eof", "reset", "protocol error",
-        # "edge hangup" or "edge close".
+        # Why the call ended: "hangup" (0x00 frame), "eof", "reset", "protocol error", "idle"
+        # (no frame for idle_timeout), "edge hangup" or "edge close".
         self.end_reason: str | None = None
+        self.idle_timeout = idle_timeout
+        self._idle_check: asyncio.TimerHandle | None = None
+        self._frames_seen = 0  # frames_in at the last inactivity check
+        self._progress_at = 0.0  # loop time frames_in last moved
         self._rate_known = asyncio.Event()
         self._closed = False
         self.playout = PlayoutClock(
@@ -135,12 +148,17 @@ class AudioSocketConnection:
         return self.rate
 
     async def events(self) -> AsyncIterator[AudioSocketEvent]:
-        """Caller events until hangup or EOF; ProtocolError if Asterisk's stream is malformed."""
+        """Caller events until hangup, EOF or ``idle_timeout`` without a frame; ProtocolError if
+        Asterisk's stream is malformed."""
         reader = self._reader
         rates = SAMPLE_RATES
+        self._watch_idle()
         while not self._closed:
             try:
                 frame = await read_frame(reader)
+            except _LineSilent:
+                self.end_reason = "idle"
+                return
             except ProtocolError as exc:
                 if self._closed:
                     return  # our own close cut the stream mid-frame; not the caller's fault
@@ -172,6 +190,33 @@ class AudioSocketConnection:
                 yield ErrorIn(frame.payload)
             else:
                 raise self._fail(ProtocolError("second UUID frame in the middle of the call"))
+
+    def _watch_idle(self) -> None:
+        """Check for inactivity every quarter of ``idle_timeout``: one timer per call, nothing per frame."""
+        if not self.idle_timeout or self._idle_check is not None or self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        self._frames_seen, self._progress_at = self.frames_in, loop.time()
+        self._idle_check = loop.call_later(self.idle_timeout / 4, self._check_idle)
+
+    def _check_idle(self) -> None:
+        if self._closed or not self.idle_timeout:
+            self._idle_check = None
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self.frames_in != self._frames_seen:
+            self._frames_seen, self._progress_at = self.frames_in, now
+        elif now - self._progress_at >= self.idle_timeout:
+            # A dead peer (Asterisk gone without a FIN, a cut network) or one that sends half a
+            # frame and stops: wake the blocked read with the news.
+            self._idle_check = None
+            log.warning(
+                "call %s: no frame from %s for %.1f s; the leg is dead", self.call_id, self.peer, now - self._progress_at
+            )
+            self._reader.set_exception(_LineSilent())
+            return
+        self._idle_check = loop.call_later(self.idle_timeout / 4, self._check_idle)
 
     def _on_rate(self, rate: int) -> None:
         if rate != self.rate:
@@ -238,6 +283,9 @@ class AudioSocketConnection:
         if self._closed:
             return
         self._closed = True
+        if self._idle_check is not None:
+            self._idle_check.cancel()
+            self._idle_check = None
         self.end_reason = self.end_reason or "edge close"
         self._writer.close()
         with contextlib.suppress(ConnectionError, OSError):
@@ -255,6 +303,7 @@ _END_TEXT = {
     "eof": "Asterisk closed the connection",
     "reset": "Asterisk reset the connection",
     "edge hangup": "the edge hung up",
+    "idle": "no frame from Asterisk: a dead leg",
 }
 
 ConnectionHandler = Callable[[AudioSocketConnection], Awaitable[None]]
@@ -267,15 +316,17 @@ async def serve_audiosocket(
     *,
     handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
     default_rate: int = DEFAULT_RATE,
+    idle_timeout: float | None = None,
 ) -> asyncio.Server:
     """Listen for AudioSocket connections and run ``handler`` once per call (after the UUID).
 
     The handler owns the call: it iterates ``conn.events()`` and sends audio. The socket is
-    always closed when the handler returns or fails.
+    always closed when the handler returns or fails. ``idle_timeout``: see AudioSocketConnection
+    (the handler may still change ``conn.idle_timeout`` before it iterates the events).
     """
 
     async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conn = AudioSocketConnection(reader, writer, default_rate=default_rate)
+        conn = AudioSocketConnection(reader, writer, default_rate=default_rate, idle_timeout=idle_timeout)
         try:
             await _run_call(conn, handler, handshake_timeout)
         finally:

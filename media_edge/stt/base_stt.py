@@ -67,3 +67,6 @@ class SttEngine(ABC):
 
     async def warm_up(self) -> None:
         """Open connections / load models before the first call; default: nothing."""
+
+    def end_call(self, call_id: str) -> None:
+        """The call is over: drop anything kept for it beyond its streams; default: nothing."""

@@ -15,7 +15,7 @@ Release rules, per call:
 * A noise turn that ends *while* a text is queued takes that text early; the simulator avoids this
   by keeping its line quiet between utterances (and the endpointer's minimum utterance length
   drops short bursts before they reach ``finalize``).
-* ``forget(call_id)`` (hang-up) drops what is left.
+* ``forget(call_id)`` (``end_call``, at hang-up) drops what is left.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ class SimulatedRecognizer(SttEngine):
 
     def forget(self, call_id: str) -> None:
         self._expected.pop(call_id, None)
+
+    end_call = forget
 
     def release(self, call_id: str) -> str | None:
         """Pop the oldest expected text for ``call_id``, or ``None``."""
@@ -90,6 +92,6 @@ class SimulatedStream(SttStream):
         return SttResult(text=text, confidence=1.0, stt_ms=(time.monotonic() - t0) * 1000.0)
 
     def close(self) -> None:
-        # The registry entry belongs to the call, not the stream: the session calls
-        # engine.forget(call_id) at hang-up.
+        # The registry entry belongs to the call, not the stream (a rate change opens a new
+        # stream): the session calls engine.end_call(call_id) at hang-up.
         self._closed = True

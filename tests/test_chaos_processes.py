@@ -1,0 +1,64 @@
+"""Process faults at their quick sizes (chaos/processes.py), over real parts: calls over the real
+AudioSocket path, a real ``callcenter worker`` subprocess killed with SIGKILL, a real Temporal dev
+server stopped and started again on its SQLite file.
+
+What is asserted is what a caller and the back office would check: the call answered again after
+the fault and not handed over, every confirmed order in the store exactly once with one SMS,
+every call's workflow completed with its record (and the record says how and when it ended).
+"""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+
+from chaos import processes
+from chaos.report import text_report
+
+
+@pytest_asyncio.fixture(scope="module")
+async def worker_killed(temporal_server, _infra) -> processes.ProcessFaultResult:
+    result = await processes.worker_kill(1, temporal_address=temporal_server.address,
+                                         database_url=await _infra.new_database())
+    print(text_report(result))
+    return result
+
+
+@pytest.mark.timeout(180)
+async def test_a_killed_worker_loses_no_order_sms_or_call_record(worker_killed) -> None:
+    office = worker_killed.office
+    assert worker_killed.checked["at the kill: create_order in flight"] == 1, "the kill missed the order"
+    assert office is not None and office.lost == [], office and office.lost
+    assert (office.confirmed, office.orders, office.sms_sent) == (1, 1, 1)
+    assert (office.completed, office.records) == (1, 1)
+
+
+@pytest.mark.timeout(180)
+async def test_a_call_goes_on_after_its_worker_is_killed_and_replaced(worker_killed) -> None:
+    (view,) = worker_killed.views
+    assert worker_killed.caller_lost == []
+    assert len(view.turns) == len(processes.ORDER_LINES) and all(t.answer is not None for t in view.turns)
+    assert view.hung_up_by == "agent" and view.disposition == "hangup"
+
+
+@pytest.mark.timeout(180)
+async def test_a_temporal_restart_mid_call_and_at_hangup_loses_nothing(_infra) -> None:
+    result = await processes.temporal_restart(1, database_url=await _infra.new_database())
+    print(text_report(result))
+    (view,) = result.views
+    office = result.office
+    # The turn that fell inside the outage: the filler within ~2 s, then its answer once
+    # Temporal was back, not an apology and an operator (media_edge/session.py _send_turn).
+    caught = [t for t in view.turns if t.line == processes.ORDER_LINE]
+    assert caught and caught[0].silence_s is not None and caught[0].silence_s < 2.5, caught
+    assert caught[0].answer is not None and not caught[0].apology, caught
+    assert result.caller_lost == []
+    assert not view.handed_over and len(view.turns) == processes.CONFIRM + 1
+    # The caller hung up while Temporal was down: the hangup signal is sent again once it is
+    # back (_signal_hangup), so the workflow ends now, not at the call's time limit, and its
+    # record says the caller hung up, when they did.
+    assert office is not None and office.lost == [], office and office.lost
+    assert (office.completed, office.records) == (1, 1)
+    assert office.rows[view.call_id]["hangup_reason"] == "caller_hangup"
+    assert (office.confirmed, office.orders, office.sms_sent) == (1, 1, 1)
+    assert result.lost == []
