@@ -95,6 +95,8 @@ class LoadResult:
     overhead: Stats | None  # our own: detected → first audio, minus the engines' waits
     first_audio: Stats | None  # the caller's end of speech → first agent audio
     engines: Stats | None  # the engines' waits inside each turn
+    to_text: Stats | None  # of ours: transcript → first sentence (edge → Temporal → agent step → brain)
+    to_audio: Stats | None  # of ours: first sentence → first audio frame (synthesis queue, espeak, tick)
     frames: int
     late_p50_ms: float
     late_p95_ms: float
@@ -315,7 +317,11 @@ async def measure_load(system: LoadSystem, calls: int, turns: int, *, listen_s: 
     matched = [timings[(t.call_id, t.turn)] for t in said if (t.call_id, t.turn) in timings]
     problems = [f"{t.call_id[:8]} turn {t.turn}: {t.error}" for t in spoken if t.error]
     problems += [f"{t.call_id[:8]} turn {t.turn}: no timing" for t in said if (t.call_id, t.turn) not in timings]
-    engines, ours, first = [], [], []
+    engines, ours, first, to_text, to_audio = [], [], [], [], []
+
+    def ours_between(call_id: str, start: float, end: float) -> float:
+        return ((end - start) - ENGINE_WAITS.within(call_id, start, end)) * 1000
+
     for t in matched:
         if t.first_audio_at is None:
             continue
@@ -323,10 +329,14 @@ async def measure_load(system: LoadSystem, calls: int, turns: int, *, listen_s: 
         engines.append(waited)
         ours.append((t.first_audio_at - t.detected_at) * 1000 - waited)
         first.append((t.first_audio_at - t.speech_end_at) * 1000)
+        if t.first_text_at is not None:
+            to_text.append(ours_between(t.call_id, t.transcript_at, t.first_text_at))
+            to_audio.append(ours_between(t.call_id, t.first_text_at, t.first_audio_at))
     round_trips = await count_round_trips(system.client, sorted(ids))
     return LoadResult(
         calls=calls, listen_s=listen_s, turns_spoken=len(said), timed=len(matched),
         overhead=Stats.of(ours), first_audio=Stats.of(first), engines=Stats.of(engines),
+        to_text=Stats.of(to_text), to_audio=Stats.of(to_audio),
         frames=lateness.frames, late_p50_ms=lateness.percentile_ms(50), late_p95_ms=lateness.percentile_ms(95),
         late_p99_ms=lateness.percentile_ms(99), underruns=lateness.underruns, resyncs=lateness.resyncs,
         loop_lag=Stats.of([max(0.0, v) for v in lags]), cpu_pct=cpu_pct, rss_mb=rss_peak,

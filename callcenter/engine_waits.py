@@ -30,8 +30,12 @@ class EngineWaits:
         try:
             await asyncio.sleep(seconds)
         finally:
-            if call_id is not None:
-                self._spans.append((call_id, start, time.monotonic()))
+            self.record(call_id, start, time.monotonic())
+
+    def record(self, call_id: str | None, start: float, end: float) -> None:
+        """``call_id``'s engine was busy from ``start`` to ``end`` (monotonic seconds)."""
+        if call_id is not None and end > start:
+            self._spans.append((call_id, start, end))
 
     def within(self, call_id: str, start: float, end: float) -> float:
         """Seconds of ``call_id``'s engine waits inside [start, end] (overlaps counted once)."""

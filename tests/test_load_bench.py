@@ -96,6 +96,27 @@ async def test_delayed_voice_books_its_wait_to_the_call_being_spoken() -> None:
     assert 0.11 <= ENGINE_WAITS.within("voice-1", started, time.monotonic()) <= 0.2
 
 
+class _Slow(_Instant):
+    async def synthesize(self, text: str):  # type: ignore[override]
+        await asyncio.sleep(0.25)  # an offline voice busy with other calls' sentences
+        yield b"\0\0" * 320
+
+
+async def test_delayed_voice_books_a_slow_offline_voice_as_engine_time_too() -> None:
+    tts = DelayedTts(_Slow(), first_audio_ms=100)
+
+    async def speak() -> tuple[float, float]:
+        CURRENT_CALL.set("voice-2")
+        started = time.monotonic()
+        async for _chunk in tts.synthesize("Добрий день."):
+            return started, time.monotonic()
+        raise AssertionError("no audio")
+
+    started, first = await asyncio.create_task(speak())
+    assert first - started >= 0.25
+    assert ENGINE_WAITS.within("voice-2", started, first) >= 0.24
+
+
 async def test_one_level_under_load_is_measured_through_the_real_system(temporal_server, make_database,
                                                                         tmp_path: Path) -> None:
     engines = EngineLatency(stt_final_ms=100, llm_first_token_ms=150, llm_tokens_per_s=200, tts_first_audio_ms=80)
