@@ -1,0 +1,146 @@
+"""Order fault scenarios at their quick sizes (chaos/orders.py), over real parts: calls over the
+real AudioSocket path into the edge, the worker and the store in this process, the real Temporal
+dev server and PostgreSQL of the session; only Anthropic is faked, at the wire.
+
+What is asserted is what a caller and the back office would check: every order a caller
+confirmed is in the store exactly once with one SMS, no order for a call nobody confirmed,
+every call's workflow completed with its record, and every turn the caller waited for heard
+the agent within seconds. The audit itself is shown to catch a stray order and a second SMS.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from activities.store_client import StoreClient
+from chaos import orders
+from chaos.fake_anthropic import ToolUse
+from chaos.report import text_report
+from store.api_models import Delivery, DeliveryMethod, OrderDraft, OrderItemRequest
+from store.catalogue import known_skus
+
+
+@pytest.fixture
+async def servers(temporal_client, temporal_server, make_database) -> orders.Servers:
+    # A database of its own: these calls buy tires, and other tests count on the stock.
+    return orders.Servers(temporal_client, temporal_server.address, await make_database())
+
+
+@pytest.mark.timeout(180)
+async def test_callers_hanging_up_at_any_moment_lose_no_order_and_get_no_stray_one(servers) -> None:
+    calls = orders.plan_calls(len(orders.hangup_moments()), seed=11, stagger_s=0.3, hangups=True, quiet_ms=800)
+    result = await orders.run_hangups(servers, calls, stagger_s=0.3, settle_s=60)
+    print(text_report(result))
+
+    assert result.lost == []
+    checked = result.checked
+    assert (checked["calls"], checked["workflows completed"], checked["records"]) == (9, 9, 9)
+    # Who stayed for the order number confirmed; who left before the read-back was over did not.
+    assert checked["confirmed"] >= 3, checked
+    assert checked["hung up before confirming"] >= 4, checked
+    assert checked["orders"] == checked["SMS"] == checked["confirmed"], checked
+
+    # The audit catches what it is there to catch: a second SMS to a confirmed caller, an order
+    # for a caller who never confirmed one.
+    by_moment = {call.hangup.label: call for call in calls}
+    stayed, left = by_moment["after the goodbye"], by_moment["during the greeting"]
+    pool = await asyncpg.create_pool(servers.database_url, min_size=1, max_size=2)
+    try:
+        await pool.execute(
+            "INSERT INTO callcenter.sms_outbox (key, phone, body, gateway, status) "
+            "VALUES ($1, $2, 'again', 'outbox', 'sent')", f"{stayed.call_id}:again", stayed.phone,
+        )
+        async with orders.clean_store(servers.database_url) as store_url:
+            async with StoreClient(store_url) as store:
+                draft = OrderDraft(
+                    items=[OrderItemRequest(sku=known_skus().premiorri_summer_205_55_r16, quantity=1)],
+                    delivery=Delivery(method=DeliveryMethod.NOVA_POSHTA, city="Київ", branch="1"),
+                    phone=left.phone,
+                )
+                await store.create_order(draft, idempotency_key=f"{left.call_id}:stray")
+            audits = await orders.audit_calls(servers.client, pool, store_url, [stayed, left], settle_s=10)
+    finally:
+        await pool.close()
+    assert any("2 SMS sent for 1 fulfilments" in item for item in audits[0].lost), audits[0].lost
+    assert any("though nobody confirmed one" in item for item in audits[1].lost), audits[1].lost
+
+
+@pytest.mark.timeout(180)
+async def test_a_failing_store_loses_no_order_and_no_caller_waits_in_silence(servers) -> None:
+    result = await orders.run_store_faults(servers, 4, stagger_s=0.8, settle_s=90)
+    print(text_report(result))
+
+    assert result.lost == []
+    checked = result.checked
+    assert checked["tool calls failed"] + checked["order writes retried"] >= 1, "no fault struck"
+    assert (checked["workflows completed"], checked["records"]) == (4, 4)
+    assert checked["orders"] == checked["SMS"] == checked["confirmed"] - checked["refused (sold out meanwhile)"]
+    assert checked["turns with no audio"] == 0
+    p50, p95, worst = (float(v) for v in str(checked["end of speech → agent audio p50/p95/max s"]).split("/"))
+    assert worst <= orders.SILENCE_LIMIT_S
+
+
+@pytest.mark.timeout(180)
+async def test_llm_timeouts_cost_no_order_and_every_turn_hears_the_agent(servers) -> None:
+    result = await orders.run_llm_timeouts(servers, 3, stagger_s=1.0, settle_s=60)
+    print(text_report(result))
+
+    assert result.lost == []
+    checked = result.checked
+    assert checked["LLM hung"] + checked["LLM order turns hung"] >= 1, "no request hung"
+    assert (checked["workflows completed"], checked["records"]) == (3, 3)
+    assert checked["orders"] == checked["SMS"] == checked["confirmed"]
+    assert checked["turns with no audio"] == 0
+
+
+# --- the parts, without calls ---------------------------------------------------------------------
+
+
+def _tool_round(name: str, content: str, *, error: bool = False) -> list[dict]:
+    return [
+        {"role": "user", "content": [{"type": "text", "text": orders.order_lines(0)[0]}]},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": name, "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": content,
+                                      **({"is_error": True} if error else {})}]},
+    ]
+
+
+SEARCH_RESULT = (
+    '{"total":2,"items":[{"sku":"A-1","brand":"Rosava","model":"Snowgard","size":"205/55 R16","season":"winter",'
+    '"studded":false,"price_uah":2410},{"sku":"B-2","brand":"Nokian","model":"Hakka","size":"205/55 R16",'
+    '"season":"winter","studded":false,"price_uah":4100}]}'
+)
+
+
+def test_the_scripted_model_searches_offers_and_orders_what_the_caller_picked() -> None:
+    lines = orders.order_lines(len(orders.SIZE_LINES))  # the second tire ("другу"), a set of four
+    first = orders.answer_for([{"role": "user", "content": [{"type": "text", "text": lines[0]}]}])
+    (search,) = first.parts
+    assert isinstance(search, ToolUse) and search.name == "search_tires" and search.input["rim"] == 16
+
+    offer = "".join(p for p in orders.answer_for(_tool_round("search_tires", SEARCH_RESULT)).parts if isinstance(p, str))
+    assert "Rosava Snowgard" in offer and "друга — Nokian Hakka" in offer
+
+    history = [*_tool_round("search_tires", SEARCH_RESULT),
+               {"role": "assistant", "content": [{"type": "text", "text": offer}]},
+               {"role": "user", "content": [{"type": "text", "text": lines[1]}]}]
+    (order,) = orders.answer_for(history).parts
+    assert order.name == "create_order" and order.input["items"] == [{"sku": "B-2", "quantity": 4}]
+
+    failed = "".join(p for p in orders.answer_for(_tool_round("search_tires", "store down", error=True)).parts
+                     if isinstance(p, str))
+    assert "оператором" in failed
+
+
+def test_a_turn_answered_late_or_never_is_a_loss() -> None:
+    (call,) = orders.plan_calls(1, seed=1, stagger_s=0, hangups=False)
+    call.turns = [
+        orders.HeardTurn(1, call.lines[0], 0.0, wait_s=0.5),
+        orders.HeardTurn(2, call.lines[1], 0.0, wait_s=orders.SILENCE_LIMIT_S + 0.5),
+        orders.HeardTurn(3, call.lines[2], 0.0, error="no agent audio within 10 s"),
+    ]
+    lost, waits = orders.turn_losses([call], orders.SILENCE_LIMIT_S)
+    assert len(lost) == 2 and "s of silence" in lost[0] and "no agent audio" in lost[1]
+    assert waits == [0.5, orders.SILENCE_LIMIT_S + 0.5]
+    assert len(orders.turn_losses([call], None)[0]) == 1  # without a limit only the unanswered turn
