@@ -383,18 +383,24 @@ def _f(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def _pp(s: Stats | None) -> str:
+    return "—" if s is None else f"{s.p50:.0f} / {s.p95:.0f}"
+
+
 def _pct(s: Stats | None) -> tuple[str, str, str]:
     return ("—", "—", "—") if s is None else (f"{s.p50:.0f}", f"{s.p95:.0f}", f"{s.p99:.0f}")
 
 
 def markdown_section(results: Sequence[LoadResult], info: dict[str, Any], engines: EngineLatency,
                      turns: int, plot: Path | None) -> str:
-    main = ["| calls | turns timed | our overhead p50 | p95 | p99 | engines p50 | first audio p50 | p95 | "
+    main = ["| calls | turns timed | our overhead p50 | p95 | p99 | of it: to first text p50 / p95 | "
+            "to first audio p50 / p95 | engines p50 | first audio p50 | p95 | "
             "frames | lateness p50 / p95 / p99 ms | underruns | resyncs | loop lag p99 |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
+            "|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|---:|---:|---:|"]
     for r in results:
         o50, o95, o99 = _pct(r.overhead)
         main.append(f"| {r.calls} | {r.timed}/{r.turns_spoken} | {o50} | {o95} | {o99} | "
+                    f"{_pp(r.to_text)} | {_pp(r.to_audio)} | "
                     f"{_f(r.engines.p50 if r.engines else None)} | {_pct(r.first_audio)[0]} | {_pct(r.first_audio)[1]} | "
                     f"{r.frames} | {r.late_p50_ms:.2f} / {r.late_p95_ms:.2f} / {r.late_p99_ms:.2f} | {r.underruns} | "
                     f"{r.resyncs} | {_f(r.loop_lag.p99 if r.loop_lag else None, 1)} |")

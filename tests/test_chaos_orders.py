@@ -10,28 +10,53 @@ the agent within seconds. The audit itself is shown to catch a stray order and a
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+
 import asyncpg
 import pytest
+import pytest_asyncio
 
 from activities.store_client import StoreClient
 from chaos import orders
 from chaos.fake_anthropic import ToolUse
-from chaos.report import text_report
+from chaos.report import ChaosResult, text_report
 from store.api_models import Delivery, DeliveryMethod, OrderDraft, OrderItemRequest
 from store.catalogue import known_skus
 
 
-@pytest.fixture
-async def servers(temporal_client, temporal_server, make_database) -> orders.Servers:
-    # A database of its own: these calls buy tires, and other tests count on the stock.
-    return orders.Servers(temporal_client, temporal_server.address, await make_database())
+@dataclass
+class OrderFaults:
+    hangups: ChaosResult
+    hangup_calls: list
+    hangup_servers: orders.Servers
+    store_faults: ChaosResult
+    llm_timeouts: ChaosResult
 
 
-@pytest.mark.timeout(180)
-async def test_callers_hanging_up_at_any_moment_lose_no_order_and_get_no_stray_one(servers) -> None:
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def order_faults(temporal_client, temporal_server, _infra) -> OrderFaults:
+    """The three scenarios at their quick sizes, at the same time (each on a database of its own:
+    these calls buy tires, and other tests count on the stock): a minute instead of three."""
+
+    async def servers() -> orders.Servers:
+        return orders.Servers(temporal_client, temporal_server.address, await _infra.new_database())
+
+    hangup_servers = await servers()
     calls = orders.plan_calls(len(orders.hangup_moments()), seed=11, stagger_s=0.3, hangups=True, quiet_ms=800)
-    result = await orders.run_hangups(servers, calls, stagger_s=0.3, settle_s=60)
-    print(text_report(result))
+    hangups, store_faults, llm_timeouts = await asyncio.gather(
+        orders.run_hangups(hangup_servers, calls, stagger_s=0.3, settle_s=60),
+        orders.run_store_faults(await servers(), 4, stagger_s=0.8, settle_s=90),
+        orders.run_llm_timeouts(await servers(), 3, stagger_s=1.0, settle_s=60),
+    )
+    for result in (hangups, store_faults, llm_timeouts):
+        print(text_report(result))
+    return OrderFaults(hangups, calls, hangup_servers, store_faults, llm_timeouts)
+
+
+@pytest.mark.timeout(300)
+async def test_callers_hanging_up_at_any_moment_lose_no_order_and_get_no_stray_one(order_faults) -> None:
+    result, calls, servers = order_faults.hangups, order_faults.hangup_calls, order_faults.hangup_servers
 
     assert result.lost == []
     checked = result.checked
@@ -66,10 +91,9 @@ async def test_callers_hanging_up_at_any_moment_lose_no_order_and_get_no_stray_o
     assert any("though nobody confirmed one" in item for item in audits[1].lost), audits[1].lost
 
 
-@pytest.mark.timeout(180)
-async def test_a_failing_store_loses_no_order_and_no_caller_waits_in_silence(servers) -> None:
-    result = await orders.run_store_faults(servers, 4, stagger_s=0.8, settle_s=90)
-    print(text_report(result))
+@pytest.mark.timeout(300)
+async def test_a_failing_store_loses_no_order_and_no_caller_waits_in_silence(order_faults) -> None:
+    result = order_faults.store_faults
 
     assert result.lost == []
     checked = result.checked
@@ -81,10 +105,9 @@ async def test_a_failing_store_loses_no_order_and_no_caller_waits_in_silence(ser
     assert worst <= orders.SILENCE_LIMIT_S
 
 
-@pytest.mark.timeout(180)
-async def test_llm_timeouts_cost_no_order_and_every_turn_hears_the_agent(servers) -> None:
-    result = await orders.run_llm_timeouts(servers, 3, stagger_s=1.0, settle_s=60)
-    print(text_report(result))
+@pytest.mark.timeout(300)
+async def test_llm_timeouts_cost_no_order_and_every_turn_hears_the_agent(order_faults) -> None:
+    result = order_faults.llm_timeouts
 
     assert result.lost == []
     checked = result.checked
