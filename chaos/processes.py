@@ -470,20 +470,10 @@ async def _temporal_and_database(root: Path, temporal_address: str | None, datab
 
 
 def _settings(temporal_address: str, database_url: str, store_url: str, **overrides: Any) -> Any:
-    from callcenter.settings import Settings
+    from callcenter.devstack.inprocess import isolated_settings
 
-    suffix = uuid.uuid4().hex[:8]
-    return Settings(
-        temporal_address=temporal_address,
-        calls_task_queue=f"chaos-calls-{suffix}",
-        edge_id=f"chaos-{suffix}",
-        store_url=store_url,
-        edge_http_port=0,
-        audiosocket_port=0,
-        DATABASE_URL=database_url,
-        espeak_rate_wpm=AGENT_WPM,
-        **overrides,
-    )
+    return isolated_settings(temporal_address, database_url, store_url, prefix="chaos",
+                             espeak_rate_wpm=AGENT_WPM, **overrides)
 
 
 def _edge_address(running_edge: Any) -> Edge:

@@ -226,6 +226,7 @@ class CallSession:
         self._keys_deadline = 0.0
         self._drop_speech = False  # keys were sent while the caller spoke: that utterance is not a turn
         self._busy = False  # a turn is with the workflow
+        self._cut_off: SpeechEnded | None = None  # words the caller hung up on before their turn ended
         self._reply_pending = False  # a turn was sent and the caller has heard none of its reply yet
         self._continues: int | None = None  # the caller went on talking over this turn's unheard reply
         self._withheld: TurnResult | None = None  # that turn's result, said after all if no words follow
@@ -275,9 +276,13 @@ class CallSession:
             end = "error"
             raise
         finally:
+            # Only when no turn is on its way: a turn already sent is the workflow's to finish.
+            last_words = self._cut_off if not self._busy and self._turns.empty() else None
             for task in (turns, watch, *self._tasks):
                 task.cancel()
             await asyncio.gather(turns, watch, *self._tasks, return_exceptions=True)
+            if last_words is not None:
+                await self._send_last_words(last_words)
             await self._signal_hangup(self._ending or end)
             self.ctx.registry.sessions.pop(self.call_id, None)
             if self._stt is not None:
@@ -304,6 +309,10 @@ class CallSession:
                     return end
             # When the edge ends the call (_end), the stream ends with its hangup frame, after
             # the last words have played; leaving this loop earlier would cut them off.
+            if self._ending is None and self.conn.end_reason != "idle":
+                # The caller hung up: words they were still saying (no silence after them yet)
+                # are their last turn ("Так." and the receiver down).
+                self._cut_off = self._endpointer.end_now(time.monotonic())
             if self.conn.end_reason == "idle":
                 end = "no_audio"  # no frame from Asterisk for audiosocket_idle_timeout_s: a dead leg
             return end
@@ -536,6 +545,24 @@ class CallSession:
             filler.cancel()
         metrics.WORKFLOW_UPDATE.observe(time.perf_counter() - started)
         await self._follow(outcome)
+
+    async def _send_last_words(self, ended: SpeechEnded) -> None:
+        """The caller hung up before the silence that ends a turn: what they said still goes to
+        the workflow, as the call's last turn, so a "так" to a read-back still places the order
+        it confirmed. The reply is not followed: nobody is there to hear it."""
+        result = await self._transcript(SpokenTurn(ended, keys_won=False))
+        if result is None:
+            return
+        self._turn_id += 1
+        metrics.TURNS.inc()
+        turn = CallerTurn(turn_id=self._turn_id, text=result.text, speech_ended_at=datetime.now(UTC),
+                          stt_ms=result.stt_ms, heard_agent_text=self._heard)
+        try:
+            await _within(UPDATE_TIMEOUT_S, send_turn(self._workflow, turn))
+            log.info("call %s: the caller hung up on their last words; sent as turn %d", self.call_id, self._turn_id)
+        except (RPCError, WorkflowUpdateFailedError, TimeoutError) as err:
+            log.warning("call %s: the last words before the hangup were not delivered: %s",
+                        self.call_id, err or "timed out")
 
     async def _transcript(self, item: SpokenTurn) -> SttResult | None:
         """The utterance's final transcript, or None: no words (noise), keys won, or the

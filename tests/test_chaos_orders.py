@@ -32,6 +32,7 @@ class OrderFaults:
     hangup_servers: orders.Servers
     store_faults: ChaosResult
     llm_timeouts: ChaosResult
+    yes_and_gone: ChaosResult
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -44,14 +45,31 @@ async def order_faults(temporal_client, temporal_server, _infra) -> OrderFaults:
 
     hangup_servers = await servers()
     calls = orders.plan_calls(len(orders.hangup_moments()), seed=11, stagger_s=0.3, hangups=True, quiet_ms=800)
-    hangups, store_faults, llm_timeouts = await asyncio.gather(
+    # Callers who say "Так." to the read-back and put the receiver down at once, before the
+    # silence that would end their turn.
+    yes_calls = orders.plan_calls(2, seed=23, stagger_s=0.5, hangups=False, quiet_ms=800)
+    for call in yes_calls:
+        call.hangup = orders.Hangup("right after «так»", orders.YES_LINE, "speech_end", 0.0)
+    hangups, store_faults, llm_timeouts, yes_and_gone = await asyncio.gather(
         orders.run_hangups(hangup_servers, calls, stagger_s=0.3, settle_s=60),
         orders.run_store_faults(await servers(), 4, stagger_s=0.8, settle_s=90),
         orders.run_llm_timeouts(await servers(), 3, stagger_s=1.0, settle_s=60),
+        orders.run_hangups(await servers(), yes_calls, stagger_s=0.5, settle_s=60),
     )
-    for result in (hangups, store_faults, llm_timeouts):
+    for result in (hangups, store_faults, llm_timeouts, yes_and_gone):
         print(text_report(result))
-    return OrderFaults(hangups, calls, hangup_servers, store_faults, llm_timeouts)
+    return OrderFaults(hangups, calls, hangup_servers, store_faults, llm_timeouts, yes_and_gone)
+
+
+@pytest.mark.timeout(300)
+async def test_a_yes_said_as_the_caller_hangs_up_still_places_the_order(order_faults) -> None:
+    """The edge sends the words the caller hung up on as the last turn (media_edge/session.py
+    _send_last_words): without it the yes never reached the workflow and no order was placed."""
+    result = order_faults.yes_and_gone
+    assert result.lost == []
+    checked = result.checked
+    assert checked["said «так» and hung up at once (confirmed)"] == "2 (2)", checked
+    assert checked["confirmed"] == checked["orders"] == checked["SMS"] == 2, checked
 
 
 @pytest.mark.timeout(300)

@@ -173,6 +173,21 @@ def test_expect_can_change_mid_utterance() -> None:
     assert ep.expected is ExpectedReply.YES_NO  # it holds for the next turns until changed
 
 
+def test_a_line_that_goes_down_mid_utterance_ends_the_turn_there() -> None:
+    """A caller who hangs up right after "Так." gave no silence to end the turn: ``end_now``
+    ends it at the last speech frame, once; a noise burst or nothing at all gives no turn."""
+    ep = Endpointer()
+    events = bool_frames(ep, [(False, 5), (True, 20), (False, 3)])  # 400 ms of words, 60 ms of silence
+    assert not any(isinstance(e, SpeechEnded) for e in events)
+    last = ep.end_now(at=10.0)
+    assert isinstance(last, SpeechEnded) and last.detected_at == 10.0
+    assert 300 <= last.speech_ms <= 420 and last.silence_ms == 0.0
+    assert ep.end_now(at=10.1) is None and not ep.in_speech  # once
+    bool_frames(ep, [(True, 7), (False, 1)])  # 140 ms: less than the shortest word
+    assert ep.end_now(at=11.0) is None
+    assert Endpointer().end_now(at=1.0) is None
+
+
 SYLLABLES = [-30, -20, -14, -12, -16, -24] * 10  # running speech: a climb every 120 ms
 
 

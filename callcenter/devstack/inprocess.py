@@ -36,6 +36,23 @@ async def running_store(database_url: str, **fault_options: Any) -> AsyncIterato
         await server.stop()
 
 
+def isolated_settings(temporal_address: str, database_url: str, store_url: str, *, prefix: str = "test",
+                      **overrides: Any) -> Settings:
+    """Settings for a system beside others on the same servers: task queues and an edge id of its
+    own, free ports (0) for the edge."""
+    suffix = uuid.uuid4().hex[:8]
+    return Settings(
+        temporal_address=temporal_address,
+        calls_task_queue=f"{prefix}-calls-{suffix}",
+        edge_id=f"{prefix}-{suffix}",
+        store_url=store_url,
+        edge_http_port=0,
+        audiosocket_port=0,
+        DATABASE_URL=database_url,
+        **overrides,
+    )
+
+
 @dataclass
 class System:
     settings: Settings
@@ -53,18 +70,8 @@ async def running_system(
     **settings_overrides: Any,
 ) -> AsyncIterator[System]:
     """Store, worker and edge wired together, with queues of their own (tests run side by side)."""
-    suffix = uuid.uuid4().hex[:8]
     async with running_store(database_url, **(store_faults or {})) as store_url:
-        base = Settings(
-            temporal_address=temporal_address,
-            calls_task_queue=f"calls-{suffix}",
-            edge_id=f"test-{suffix}",
-            store_url=store_url,
-            edge_http_port=0,
-            audiosocket_port=0,
-            DATABASE_URL=database_url,
-            **settings_overrides,
-        )
+        base = isolated_settings(temporal_address, database_url, store_url, **settings_overrides)
         async with calls_worker(client, base) as pool:
             edge = await start_edge(base)
             settings = base.model_copy(

@@ -254,6 +254,19 @@ class Endpointer:
         self._silence_ms = 0.0
         self._trailing_off = False
 
+    def end_now(self, at: float) -> SpeechEnded | None:
+        """The line went down mid-utterance: end the turn here, without its silence. None if
+        there was no utterance, or too little of one to be words."""
+        if self._state is not _State.SPEECH:
+            self.reset()
+            return None
+        started_at, speech_end_at = self._started_at, self._last_speech_end
+        speech_ms = (speech_end_at - started_at) * 1000.0
+        self.reset()
+        if speech_ms < self.min_speech_ms:
+            return None
+        return SpeechEnded(speech_end_at=speech_end_at, detected_at=at, speech_ms=speech_ms, silence_ms=0.0)
+
     # -- frames ----------------------------------------------------------------------------
 
     def feed(self, vad: Vad, frame: bytes, rate: int, at: float) -> TurnEvent | None:
