@@ -461,6 +461,35 @@ async def test_the_whole_step_keeps_its_deadline(fake: FakeAnthropic) -> None:
     await claude.aclose()
 
 
+async def test_a_stream_that_stalls_after_speech_ends_the_step_within_the_stall_bound(fake: FakeAnthropic) -> None:
+    client = anthropic.AsyncAnthropic(base_url=fake.base_url, api_key="sk-test-not-a-key", max_retries=0)
+    config = ClaudeConfig(first_token_timeout_s=0.4, stall_timeout_s=0.6, step_timeout_s=8.0)
+    claude = ClaudeBrain(client, config, today=lambda: TODAY)
+    fake.script(Reply("Так, є кілька варіантів. ", "Перший ", Pause(10), "— Michelin."), Reply("Не має прозвучати."))
+    said = Said()
+    started = time.perf_counter()
+    with pytest.raises(ClaudeUnavailable, match="mid-reply: the stream stalled for 0.6 s"):
+        await claude.run_step(context(first_turn("Є 205 55 16?"), ScriptedTools(), said))
+    assert 0.6 <= time.perf_counter() - started < 1.5, "not the 8 s step deadline"
+    assert said.texts == ["Так, є кілька варіантів."]
+    assert len(fake.requests) == 1, "words were said: no retry to say them twice"
+    await claude.aclose()
+
+
+async def test_a_stall_before_any_sentence_is_retried(fake: FakeAnthropic) -> None:
+    client = anthropic.AsyncAnthropic(base_url=fake.base_url, api_key="sk-test-not-a-key", max_retries=0)
+    config = ClaudeConfig(first_token_timeout_s=0.4, stall_timeout_s=0.6, step_timeout_s=8.0, retry_backoff_s=0.05)
+    claude = ClaudeBrain(client, config, today=lambda: TODAY)
+    fake.script(Reply("Так, є ", Pause(10), "кілька."), Reply("Так, є кілька варіантів."))
+    said = Said()
+    started = time.perf_counter()
+    await claude.run_step(context(first_turn("Є 205 55 16?"), ScriptedTools(), said))
+    assert time.perf_counter() - started < 1.5
+    assert said.texts == ["Так, є кілька варіантів."]
+    assert len(fake.requests) == 2
+    await claude.aclose()
+
+
 async def test_error_after_speech_is_not_retried(fake: FakeAnthropic, brain: ClaudeBrain) -> None:
     fake.script(Reply("Так, є. ", "Ціна ", StreamError("overloaded_error")), Reply("Так, є."))
     said = Said()

@@ -5,9 +5,10 @@ through `ctx.tools`: read tools answer at once and the model continues with thei
 most `max_tool_rounds` rounds); an action tool (order, booking, transfer, end of call) is only
 recorded for the workflow, and the step ends there, so the model never speaks of its outcome.
 
-Every model call has a time-to-first-token watchdog, and 429/529/5xx or a silent stream are
-retried once with a short backoff; the SDK's own retries are off so the whole step keeps within
-`step_timeout_s`, well inside the activity's start-to-close. When Claude still cannot answer,
+Every model call has a time-to-first-token watchdog and, once the stream flows, a stall watchdog
+between its events. 429/529/5xx or a silent stream are retried once with a short backoff (not
+after words were said: they would be said twice). The SDK's own retries are off so the whole
+step keeps within `step_timeout_s`, well inside the activity's start-to-close. When Claude still cannot answer,
 `ClaudeUnavailable` is raised and the workflow apologises and transfers the caller.
 """
 
@@ -81,6 +82,7 @@ class ClaudeConfig:
     model: str = "claude-haiku-5-5"
     max_tokens: int = 400
     first_token_timeout_s: float = 2.5
+    stall_timeout_s: float = 2.0  # once the stream flows: the longest gap between two of its events
     max_retries: int = 1  # per model call; the step deadline bounds the total
     step_timeout_s: float = 8.0
     retry_backoff_s: float = 0.25
@@ -93,6 +95,7 @@ class ClaudeConfig:
             model=settings.claude_model,
             max_tokens=settings.claude_max_tokens,
             first_token_timeout_s=settings.claude_first_token_timeout_s,
+            stall_timeout_s=settings.claude_stall_timeout_s,
             max_retries=settings.claude_max_retries,
             step_timeout_s=settings.claude_step_timeout_s,
         )
@@ -318,14 +321,17 @@ class ClaudeBrain(Brain):
                 state.spoke = True
                 await say(sentence)
 
+        loop = asyncio.get_running_loop()
+        stall_s = self._config.stall_timeout_s
+        first_deadline = loop.time() + self._config.first_token_timeout_s
         try:
-            async with asyncio.timeout(self._config.first_token_timeout_s) as watchdog:
+            async with asyncio.timeout_at(first_deadline) as watchdog:
                 async with self._client.messages.stream(**request) as stream:
                     async for event in stream:
                         kind = event.type
+                        watchdog.reschedule(None)  # our own time (say) is not the stream's
                         if first_event is None and kind in ("content_block_start", "content_block_delta"):
                             first_event = time.perf_counter()
-                            watchdog.reschedule(None)  # from here on, only the step deadline
                             if timing.first_token is None:
                                 timing.first_token = first_event
                             observe_llm_first_token(self.name, first_event - started)
@@ -338,10 +344,15 @@ class ClaudeBrain(Brain):
                             await speak(splitter.feed(event.delta.text))
                         elif kind == "content_block_stop":
                             await speak(splitter.flush())
+                        # A stream that stops mid-reply is as dead as one that never began: the
+                        # caller must not sit through the rest of the step deadline.
+                        watchdog.reschedule(first_deadline if first_event is None else loop.time() + stall_s)
                     message = await stream.get_final_message()
         except TimeoutError as exc:
-            if first_event is not None:
+            if not watchdog.expired():
                 raise  # not the watchdog: let the step deadline report it
+            if first_event is not None:
+                raise _Retryable(f"the stream stalled for {stall_s:g} s") from exc
             raise _Retryable(f"no first token in {self._config.first_token_timeout_s:g} s") from exc
         except anthropic.APIStatusError as exc:
             raise self._classify(exc) from exc
