@@ -95,6 +95,10 @@ class Settings(BaseSettings):
             "suppresses silence so that Asterisk stops sending frames)."
         ),
     )
+    # Calls this edge takes at once; the next leg is handed straight to the operators' queue
+    # (disposition "transfer", edge_calls_total{end="edge_full"}) instead of slowing every call
+    # on the edge. docs/performance.md has what one edge carries on two cores.
+    edge_max_calls: int = Field(default=250, ge=1)
     edge_http_port: int = 8080
     edge_url: str = "http://127.0.0.1:8080"
 

@@ -1,6 +1,6 @@
 """The AudioSocket fault scenarios (chaos/audiosocket.py) at their quick sizes, and the edge's
-answers to what they found: a second leg on a live call is refused, a broken leg is let go at
-once, a silent leg ends its call as ``no_audio``.
+answers to what they found: a second leg on a live call is refused, a leg past the edge's limit
+goes to the operators, a broken leg is let go at once, a silent leg ends its call as ``no_audio``.
 
 Everything is real: the edge, the worker and the store in this process on the session's Temporal
 dev server and a fresh PostgreSQL database; the faults go over TCP.
@@ -155,6 +155,36 @@ async def test_a_second_leg_on_a_live_call_is_refused_and_the_call_goes_on(chaos
         await call.hang_up()
     record = (await _call_records(chaos_system, {call.call_id}, 30))[call.call_id]
     assert (record["turns"], record["hangup_reason"]) == (1, "caller_hangup")
+
+
+async def test_a_call_beyond_the_edges_limit_goes_straight_to_the_operators(chaos_system, monkeypatch) -> None:
+    """A flood of legs used to slow every call on the edge; past ``edge_max_calls`` a new leg is
+    hung up at once with a transfer disposition, and the calls already there go on."""
+    settings = chaos_system.settings
+    registry = chaos_system.edge.ctx.registry
+    pcm = await _voice(CALLER_LINES[:1])
+    async with httpx.AsyncClient(base_url=settings.edge_url, trust_env=False, timeout=10) as http:
+        call = _RealCall(chaos_system, http, pcm, seed=78)
+        assert await call.dial()
+        monkeypatch.setattr(chaos_system.edge.ctx.settings, "edge_max_calls", len(registry.sessions))
+        extra = str(uuid.uuid4())
+        assert (await http.post(f"/calls/{extra}/register", json={"caller_number": "+380671112233"})).status_code == 204
+        leg = await AsteriskLeg(settings.edge_host, settings.audiosocket_port, call_id=extra).connect()
+        try:
+            await asyncio.wait_for(leg.remote_hangup.wait(), 2)
+            heard = b"".join(f.payload for f in leg.received if f.kind is FrameKind.SLIN_16K)
+            assert not any(heard), "no agent for this one: at most the line's silence"
+        finally:
+            await leg.close()
+        disposition = await http.get(f"/calls/{extra}/disposition", params={"format": "dialplan"})
+        assert disposition.text.startswith("transfer,operators,")
+        assert extra not in registry.sessions
+
+        stop = asyncio.Event()
+        stop.set()
+        await call.talk(stop, min_turns=1, max_turns=1)  # the call already there is answered
+        assert call.problems == [] and call.answered == 1
+        await call.hang_up()
 
 
 async def test_a_broken_leg_is_let_go_at_once_and_still_recorded(chaos_system) -> None:
