@@ -49,8 +49,8 @@ from media_edge.audio.turn.endpointer import (
     SpeechEnded,
     SpeechStarted,
     TurnEvent,
-    frame_level_db,
 )
+from media_edge.audio.level import frame_level_db
 from media_edge.audio.vad import make_vad
 from workflows.models import ExpectedReply
 

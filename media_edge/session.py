@@ -43,10 +43,9 @@ from media_edge.audio.turn.endpointer import (
     SpeechDiscarded,
     SpeechEnded,
     SpeechStarted,
-    frame_level_db,
 )
 from media_edge.audio.vad import make_vad
-from media_edge.audiosocket.server import AudioIn, AudioSocketConnection, DtmfIn, ErrorIn, HangupIn
+from media_edge.audiosocket.server import AudioIn, AudioSocketConnection, AudioSocketEvent, DtmfIn, ErrorIn
 from media_edge.phrases import PHRASES, Phrase
 from media_edge.playback import Playback
 from media_edge.registry import CallRegistration, CallRegistry, Disposition, DispositionAction
@@ -226,6 +225,7 @@ class CallSession:
         self._keys_deadline = 0.0
         self._drop_speech = False  # keys were sent while the caller spoke: that utterance is not a turn
         self._busy = False  # a turn is with the workflow
+        self._asterisk_error = False  # Asterisk sent an error frame: the call ends as "error"
         self._cut_off: SpeechEnded | None = None  # words the caller hung up on before their turn ended
         self._reply_pending = False  # a turn was sent and the caller has heard none of its reply yet
         self._continues: int | None = None  # the caller went on talking over this turn's unheard reply
@@ -296,17 +296,11 @@ class CallSession:
         greeting = asyncio.create_task(self._start_call())
         end = "caller_hangup"
         try:
-            async for event in self.conn.events():
-                if isinstance(event, AudioIn):
-                    self._on_audio(event)
-                elif isinstance(event, DtmfIn):
-                    self._on_dtmf(event.digit)
-                elif isinstance(event, HangupIn):
-                    break
-                elif isinstance(event, ErrorIn):
-                    log.warning("call %s: Asterisk reported an error (%s)", self.call_id, event.code.hex())
-                    end = "error"
-                    return end
+            # Each frame is handled synchronously as it is read off the socket.
+            await self.conn.deliver(self._on_event)
+            if self._asterisk_error:
+                end = "error"
+                return end
             # When the edge ends the call (_end), the stream ends with its hangup frame, after
             # the last words have played; leaving this loop earlier would cut them off.
             if self._ending is None and self.conn.end_reason != "idle":
@@ -352,6 +346,17 @@ class CallSession:
 
     # --- caller audio ---------------------------------------------------------------
 
+    def _on_event(self, event: AudioSocketEvent) -> None:
+        if type(event) is AudioIn:
+            self._on_audio(event)
+        elif isinstance(event, DtmfIn):
+            self._on_dtmf(event.digit)
+        elif isinstance(event, ErrorIn):
+            log.warning("call %s: Asterisk reported an error (%s)", self.call_id, event.code.hex())
+            self._asterisk_error = True
+            self.conn.end_events()
+        # HangupIn: nothing follows it; deliver returns.
+
     def _on_audio(self, event: AudioIn) -> None:
         metrics.FRAMES_IN.inc()
         if self._stt is None or event.rate != self._stt.rate:
@@ -365,7 +370,7 @@ class CallSession:
         if is_speech:
             self._last_voice_at = now
         # The level only matters on speech frames (the hesitation rule): silence skips the RMS.
-        level_db = frame_level_db(event.pcm) if is_speech else None
+        level_db = self._vad.level_db(event.pcm) if is_speech else None
         ev = self._endpointer.process(is_speech, now, frame_ms, level_db=level_db)
         if isinstance(ev, SpeechStarted):
             self._stt.speech_started(ev.at)

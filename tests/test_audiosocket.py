@@ -278,9 +278,12 @@ async def test_greeting_queued_before_the_rate_is_known_still_plays_at_its_rate(
         conn.send_audio(greeting)  # before any caller audio: the default 8 kHz
         await recorder(conn)
 
-    async with edge(greet_then_listen) as port, AsteriskLeg(HOST, port, rate=16000) as leg:
+    # The caller's first audio comes only once the greeting is queued (frames are read as they
+    # arrive, so audio sent with the UUID would tell the rate before the handler starts).
+    async with edge(greet_then_listen) as port, AsteriskLeg(HOST, port, rate=16000, stream_silence=False) as leg:
         await eventually(lambda: leg.call_id in recorder.conns)
         conn = recorder.conns[leg.call_id]
+        await leg.send_audio(speech(0.06, 16000))
         await asyncio.wait_for(conn.wait_idle(), 2)
         await asyncio.sleep(0.1)
         assert conn.rate == 16000

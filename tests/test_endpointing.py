@@ -19,8 +19,8 @@ from media_edge.audio.turn.endpointer import (
     SpeechEnded,
     SpeechStarted,
     TurnEvent,
-    frame_level_db,
 )
+from media_edge.audio.level import frame_level_db
 from media_edge.audio.vad import make_vad
 from media_edge.audio.vad.base_vad import Vad
 from media_edge.audio.vad.silero_vad import SileroVad, shared_session

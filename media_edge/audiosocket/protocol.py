@@ -3,14 +3,15 @@
 A frame is kind (1 byte) + payload length (2 bytes, big-endian) + payload; audio payloads are
 signed 16-bit little-endian samples. The rules here follow what Asterisk's own implementation
 accepts (see DESIGN.md, "AudioSocket, as Asterisk really speaks it"). Two readers share one set of
-validation rules: ``read_frame`` for an ``asyncio.StreamReader`` and ``FrameParser``, a pure
-incremental parser for fuzzers and byte-level tests.
+validation rules: ``read_frame`` for an ``asyncio.StreamReader`` (the simulated Asterisk side)
+and ``FrameParser``, the pure incremental parser the edge feeds from ``data_received``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -149,9 +150,7 @@ async def read_frame(reader: asyncio.StreamReader) -> Frame | None:
     except asyncio.IncompleteReadError as exc:
         if not exc.partial:
             return None
-        raise TruncatedFrameError(
-            f"stream ended inside a frame header ({len(exc.partial)} of {HEADER_SIZE} bytes)"
-        ) from exc
+        raise _truncated(exc.partial) from exc
     kind_byte, length = _HEADER.unpack(header)
     kind = _check_header(kind_byte, length)
     if length == 0:
@@ -159,18 +158,29 @@ async def read_frame(reader: asyncio.StreamReader) -> Frame | None:
     try:
         payload = await reader.readexactly(length)
     except asyncio.IncompleteReadError as exc:
-        raise TruncatedFrameError(
-            f"stream ended inside a 0x{kind_byte:02x} frame payload "
-            f"({len(exc.partial)} of {length} bytes)"
-        ) from exc
+        raise _truncated(header + exc.partial) from exc
     _check_payload(kind, payload)
     return Frame(kind, payload)
+
+
+def _truncated(rest: bytes | bytearray) -> TruncatedFrameError:
+    """The error for a stream that ended with ``rest``, the start of a frame, unread."""
+    if len(rest) < HEADER_SIZE:
+        return TruncatedFrameError(
+            f"stream ended inside a frame header ({len(rest)} of {HEADER_SIZE} bytes)"
+        )
+    kind_byte, length = _HEADER.unpack_from(rest)
+    return TruncatedFrameError(
+        f"stream ended inside a 0x{kind_byte:02x} frame payload "
+        f"({len(rest) - HEADER_SIZE} of {length} bytes)"
+    )
 
 
 class FrameParser:
     """Incremental parser: feed any chunks of the byte stream, get whole frames back.
 
-    After a ProtocolError the parser stays failed: the stream is no longer framed.
+    After a ProtocolError the parser stays failed: the stream is no longer framed. ``feed_each``
+    has delivered the frames before the bad one by then; ``feed`` loses them with the exception.
     """
 
     __slots__ = ("_buffer", "_failed")
@@ -186,33 +196,50 @@ class FrameParser:
 
     def feed(self, data: bytes) -> list[Frame]:
         """Consume ``data``; return every frame it completes, in order."""
+        frames: list[Frame] = []
+        self.feed_each(data, lambda kind, payload: frames.append(Frame(kind, payload)))
+        return frames
+
+    def feed_each(self, data: bytes, on_frame: Callable[[FrameKind, bytes], object]) -> None:
+        """Consume ``data`` and call ``on_frame(kind, payload)`` for each frame it completes, in
+        order, as soon as it is parsed: the edge's per-frame path, with no list and no Frame.
+
+        A chunk that starts on a frame boundary (the usual case: one frame per TCP segment) is
+        parsed in place, without copying it into the buffer first.
+        """
         if self._failed is not None:
             raise ProtocolError(f"parser already failed: {self._failed}")
         buf = self._buffer
-        buf += data
-        frames: list[Frame] = []
+        if buf:
+            buf += data
+            src: bytes | bytearray = buf
+        else:
+            src = data
+        size = len(src)
         pos = 0
         try:
-            while len(buf) - pos >= HEADER_SIZE:
-                kind_byte, length = _HEADER.unpack_from(buf, pos)
+            while size - pos >= HEADER_SIZE:
+                kind_byte, length = _HEADER.unpack_from(src, pos)
                 kind = _check_header(kind_byte, length)
                 end = pos + HEADER_SIZE + length
-                if end > len(buf):
+                if end > size:
                     break
-                payload = bytes(buf[pos + HEADER_SIZE : end])
+                payload = src[pos + HEADER_SIZE : end]
+                if type(payload) is not bytes:
+                    payload = bytes(payload)
                 _check_payload(kind, payload)
-                frames.append(Frame(kind, payload))
-                pos = end
+                pos = end  # consumed before the callback, which may raise
+                on_frame(kind, payload)
         except ProtocolError as exc:
             self._failed = exc
             raise
         finally:
-            del buf[:pos]
-        return frames
+            if src is buf:
+                del buf[:pos]
+            elif pos < size:
+                buf += src[pos:]
 
     def eof(self) -> None:
         """Declare the end of the stream; TruncatedFrameError if it ended inside a frame."""
         if self._buffer:
-            raise TruncatedFrameError(
-                f"stream ended inside a frame ({len(self._buffer)} bytes left over)"
-            )
+            raise _truncated(self._buffer)

@@ -1,7 +1,7 @@
 """AudioSocket TCP server: one ``AudioSocketConnection`` per call Asterisk connects.
 
-The connection turns the byte stream into typed events (caller audio, DTMF, hangup, error) and
-sends agent audio back through its own ``PlayoutClock``, at the caller's rate, one write per frame.
+The connection parses the byte stream as it arrives into typed events (caller audio, DTMF, hangup,
+error) and sends agent audio back through its own ``PlayoutClock``, at the caller's rate, one write per frame.
 ``serve_audiosocket`` accepts connections, performs the UUID handshake under a timeout and runs a
 handler per call; whatever goes wrong in one call ends that call alone, with one log line.
 Asterisk sends a frame every 20 ms, silence included, so a leg that sends nothing for
@@ -15,6 +15,7 @@ import contextlib
 import logging
 import socket
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -22,9 +23,10 @@ from media_edge.audiosocket.pacing import AudioStartedCallback, PlayoutClock
 from media_edge.audiosocket.protocol import (
     SAMPLE_RATES,
     FrameKind,
+    FrameParser,
     ProtocolError,
+    TruncatedFrameError,
     encode_frame,
-    read_frame,
 )
 
 log = logging.getLogger("media_edge.audiosocket")
@@ -62,41 +64,48 @@ class ErrorIn:
 AudioSocketEvent = AudioIn | DtmfIn | HangupIn | ErrorIn
 
 
-class _LineSilent(Exception):
-    """Set on the reader by the inactivity check: no frame from Asterisk for too long."""
+EventSink = Callable[[AudioSocketEvent], object]
+
+# Pull mode (``events()``) stops reading from the socket while this many events wait unread.
+_BACKLOG_PAUSE = 512
+_CLOSE_WAIT_S = 1.0  # a peer that does not read our last bytes is cut off after this
 
 
-def _set_nodelay(writer: asyncio.StreamWriter) -> None:
+def _set_nodelay(transport: asyncio.BaseTransport) -> None:
     # Asterisk wants header and payload within 5 ms; Nagle could hold a frame back.
-    sock = writer.get_extra_info("socket")
+    sock = transport.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-class AudioSocketConnection:
+class AudioSocketConnection(asyncio.Protocol):
     """One AudioSocket call over one accepted TCP connection.
 
+    Bytes are parsed as they arrive (``data_received``) and each frame becomes an event at once:
+    handed straight to the sink given to ``deliver`` (the edge's way: no task wake-up, no await
+    per frame, which is most of the inbound cost at hundreds of calls), or queued for
+    ``events()`` (an async iterator, for handlers that await between events).
+
     Args:
-        reader, writer: the accepted stream pair.
         default_rate: the rate agent audio is assumed to have until the caller's first audio
             frame tells the real one.
         on_audio_started: forwarded to the PlayoutClock (monotonic time agent audio hit the wire).
-        idle_timeout: seconds without a whole frame from Asterisk after which ``events()`` ends
-            (``end_reason`` "idle"); None or 0: never. May be set until ``events()`` starts.
+        idle_timeout: seconds without a whole frame from Asterisk after which the events end
+            (``end_reason`` "idle"); None or 0: never. May be set until the events are taken.
     """
 
     def __init__(
         self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
         *,
         default_rate: int = DEFAULT_RATE,
         on_audio_started: AudioStartedCallback | None = None,
         idle_timeout: float | None = None,
     ) -> None:
-        self._reader = reader
-        self._writer = writer
-        self.peer: str = _format_peer(writer.get_extra_info("peername"))
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._transport: asyncio.Transport | None = None
+        self._parser = FrameParser()
+        self.peer = "?"
         self.call_id: str | None = None
         self.rate = default_rate
         self.frames_in = 0
@@ -111,112 +120,226 @@ class AudioSocketConnection:
         self._progress_at = 0.0  # loop time frames_in last moved
         self._rate_known = asyncio.Event()
         self._closed = False
+        self._uuid: asyncio.Future[str] = loop.create_future()
+        self._sink: EventSink | None = None
+        self._backlog: deque[AudioSocketEvent] = deque()  # events nobody has taken yet
+        self._wakeup: asyncio.Future[None] | None = None  # a taker waiting for events or the end
+        self._ended = False  # no event follows (hangup, EOF, error, idle, closed)
+        self._error: BaseException | None = None  # why the events ended, if not cleanly
+        self._paused = False
+        self._lost: asyncio.Future[None] = loop.create_future()
         self.playout = PlayoutClock(
             self._write_frame, default_rate, on_audio_started=on_audio_started
         )
-        _set_nodelay(writer)
+
+    # -- asyncio.Protocol ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self.peer = _format_peer(transport.get_extra_info("peername"))
+        _set_nodelay(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._ended:
+            return
+        try:
+            self._parser.feed_each(data, self._on_frame)
+        except ProtocolError as exc:
+            if self._ended:
+                return  # a frame before the bad one already ended the call
+            self._end(self._fail(exc))
+
+    def eof_received(self) -> bool:
+        self._at_eof()
+        return True  # a half-closed peer may still hear us until the handler closes
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._lost.done():
+            self._lost.set_result(None)
+        if exc is not None and not self._ended and not self._closed:
+            # Asterisk closing with our audio still unread resets the connection: a hangup.
+            self.end_reason = "reset"
+        self._at_eof()
+
+    def _at_eof(self) -> None:
+        if self._ended:
+            return
+        if self._closed or self.end_reason == "reset":
+            self._end()
+        else:
+            try:
+                self._parser.eof()
+            except TruncatedFrameError as exc:
+                self._end(self._fail(exc))
+                return
+            self.end_reason = "eof"
+            self._end()
+
+    # -- frames to events ------------------------------------------------------------------
+
+    def _on_frame(self, kind: FrameKind, payload: bytes) -> None:
+        if self._ended:
+            return
+        self.frames_in += 1
+        rate = SAMPLE_RATES.get(kind)
+        if rate is not None and self.call_id is not None:
+            if rate != self.rate or not self._rate_known.is_set():
+                self._on_rate(rate)
+            self._emit(AudioIn(payload, rate))
+        elif self.call_id is None:
+            if kind is not FrameKind.UUID:
+                raise self._fail(
+                    ProtocolError(f"first frame is kind 0x{int(kind):02x}, expected UUID (0x01)")
+                )
+            self.call_id = str(uuid.UUID(bytes=payload))
+            if not self._uuid.done():
+                self._uuid.set_result(self.call_id)
+        elif kind is FrameKind.DTMF:
+            self._emit(DtmfIn(chr(payload[0])))
+        elif kind is FrameKind.HANGUP:
+            self.remote_hangup = True
+            self.end_reason = "hangup"
+            self._emit(HangupIn())
+            self._end()
+        elif kind is FrameKind.ERROR:
+            self._emit(ErrorIn(payload))
+        else:
+            raise self._fail(ProtocolError("second UUID frame in the middle of the call"))
+
+    def _emit(self, event: AudioSocketEvent) -> None:
+        sink = self._sink
+        if sink is not None:
+            try:
+                sink(event)
+            except Exception as exc:  # the handler's bug ends its call, and only its call
+                self._end(exc)
+            return
+        self._backlog.append(event)
+        self._wake()
+        if len(self._backlog) >= _BACKLOG_PAUSE and not self._paused and self._transport is not None:
+            self._paused = True
+            self._transport.pause_reading()
+
+    def _end(self, error: BaseException | None = None) -> None:
+        """No more events: the taker is told (with ``error`` if the stream broke)."""
+        if self._ended:
+            return
+        self._ended = True
+        self._error = error
+        if self._idle_check is not None:
+            self._idle_check.cancel()
+            self._idle_check = None
+        if not self._uuid.done():
+            self._uuid.set_exception(error or ProtocolError("connection closed before the UUID frame"))
+            self._uuid.exception()  # retrieved: a timed-out handshake leaves nobody to read it
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
 
     def _write_frame(self, frame: bytes) -> None:
-        if self._writer.is_closing():
+        transport = self._transport
+        if transport is None or transport.is_closing():
             raise ConnectionResetError("AudioSocket connection closed")
-        self._writer.write(frame)
+        transport.write(frame)
 
     @property
     def closed(self) -> bool:
         return self._closed
 
     async def handshake(self) -> str:
-        """Read the first frame, which must be the call's UUID; return it as canonical text."""
-        frame = await read_frame(self._reader)
-        if frame is None:
-            raise ProtocolError("connection closed before the UUID frame")
-        if frame.kind is not FrameKind.UUID:
-            raise self._fail(
-                ProtocolError(f"first frame is kind 0x{int(frame.kind):02x}, expected UUID (0x01)")
-            )
-        self.frames_in += 1
-        self.call_id = str(uuid.UUID(bytes=frame.payload))
-        return self.call_id
+        """Wait for the first frame, which must be the call's UUID; return it as canonical text."""
+        return await asyncio.shield(self._uuid)
 
     async def wait_rate(self, timeout: float | None = None) -> int:
-        """The caller's rate once its first audio frame arrived (or the default after timeout).
-
-        Only advances while someone iterates ``events()``.
-        """
+        """The caller's rate once its first audio frame arrived (or the default after timeout)."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._rate_known.wait(), timeout)
         return self.rate
 
+    def end_events(self) -> None:
+        """The handler wants no more events (the call is over for it); the socket stays open
+        until ``close`` or ``hangup``."""
+        self._end()
+
+    async def deliver(self, sink: EventSink) -> None:
+        """Call ``sink(event)`` for every caller event, synchronously from the socket's read
+        callback, until hangup, EOF, ``end_events`` or ``idle_timeout`` without a frame.
+
+        Raises ProtocolError if Asterisk's stream is malformed, and whatever ``sink`` raised.
+        """
+        self._watch_idle()
+        self._resume_reading()
+        while self._backlog:
+            sink(self._backlog.popleft())
+        if not self._ended:
+            self._sink = sink
+            try:
+                await self._wait()
+            finally:
+                self._sink = None
+        self._raise_error()
+
     async def events(self) -> AsyncIterator[AudioSocketEvent]:
         """Caller events until hangup, EOF or ``idle_timeout`` without a frame; ProtocolError if
         Asterisk's stream is malformed."""
-        reader = self._reader
-        rates = SAMPLE_RATES
         self._watch_idle()
-        while not self._closed:
-            try:
-                frame = await read_frame(reader)
-            except _LineSilent:
-                self.end_reason = "idle"
-                return
-            except ProtocolError as exc:
-                if self._closed:
-                    return  # our own close cut the stream mid-frame; not the caller's fault
-                self._fail(exc)
-                raise
-            except ConnectionResetError:
-                # Asterisk closing with our audio still unread resets the connection: a hangup.
-                self.end_reason = "reset"
-                return
-            if frame is None:
-                if not self._closed:
-                    self.end_reason = "eof"
-                return
-            self.frames_in += 1
-            kind = frame.kind
-            rate = rates.get(kind)
-            if rate is not None:
-                if rate != self.rate or not self._rate_known.is_set():
-                    self._on_rate(rate)
-                yield AudioIn(frame.payload, rate)
-            elif kind is FrameKind.DTMF:
-                yield DtmfIn(chr(frame.payload[0]))
-            elif kind is FrameKind.HANGUP:
-                self.remote_hangup = True
-                self.end_reason = "hangup"
-                yield HangupIn()
-                return
-            elif kind is FrameKind.ERROR:
-                yield ErrorIn(frame.payload)
-            else:
-                raise self._fail(ProtocolError("second UUID frame in the middle of the call"))
+        backlog = self._backlog
+        while True:
+            while backlog:
+                event = backlog.popleft()
+                if self._paused and len(backlog) < _BACKLOG_PAUSE // 4:
+                    self._resume_reading()
+                yield event
+            if self._ended:
+                break
+            await self._wait()
+        self._raise_error()
+
+    async def _wait(self) -> None:
+        self._wakeup = self._loop.create_future()
+        try:
+            await self._wakeup
+        finally:
+            self._wakeup = None
+
+    def _raise_error(self) -> None:
+        error = self._error
+        if error is not None and not self._closed:
+            self._error = None  # raised once
+            raise error
+
+    def _resume_reading(self) -> None:
+        if self._paused and self._transport is not None:
+            self._paused = False
+            self._transport.resume_reading()
 
     def _watch_idle(self) -> None:
         """Check for inactivity every quarter of ``idle_timeout``: one timer per call, nothing per frame."""
-        if not self.idle_timeout or self._idle_check is not None or self._closed:
+        if not self.idle_timeout or self._idle_check is not None or self._ended:
             return
-        loop = asyncio.get_running_loop()
-        self._frames_seen, self._progress_at = self.frames_in, loop.time()
-        self._idle_check = loop.call_later(self.idle_timeout / 4, self._check_idle)
+        self._frames_seen, self._progress_at = self.frames_in, self._loop.time()
+        self._idle_check = self._loop.call_later(self.idle_timeout / 4, self._check_idle)
 
     def _check_idle(self) -> None:
-        if self._closed or not self.idle_timeout:
-            self._idle_check = None
+        self._idle_check = None
+        if self._ended or not self.idle_timeout:
             return
-        loop = asyncio.get_running_loop()
-        now = loop.time()
+        now = self._loop.time()
         if self.frames_in != self._frames_seen:
             self._frames_seen, self._progress_at = self.frames_in, now
         elif now - self._progress_at >= self.idle_timeout:
             # A dead peer (Asterisk gone without a FIN, a cut network) or one that sends half a
-            # frame and stops: wake the blocked read with the news.
-            self._idle_check = None
+            # frame and stops.
             log.warning(
                 "call %s: no frame from %s for %.1f s; the leg is dead", self.call_id, self.peer, now - self._progress_at
             )
-            self._reader.set_exception(_LineSilent())
+            self.end_reason = "idle"
+            self._end()
             return
-        self._idle_check = loop.call_later(self.idle_timeout / 4, self._check_idle)
+        self._idle_check = self._loop.call_later(self.idle_timeout / 4, self._check_idle)
 
     def _on_rate(self, rate: int) -> None:
         if rate != self.rate:
@@ -270,26 +393,29 @@ class AudioSocketConnection:
     async def hangup(self) -> None:
         """Tell Asterisk to hang up (0x00 frame), then close the connection."""
         await self.playout.stop()
-        if not self._closed and not self._writer.is_closing():
+        transport = self._transport
+        if not self._closed and transport is not None and not transport.is_closing():
             self.end_reason = self.end_reason or "edge hangup"
-            self._writer.write(_HANGUP_FRAME)
-            with contextlib.suppress(ConnectionError):
-                await self._writer.drain()
+            transport.write(_HANGUP_FRAME)
         await self.close()
 
     async def close(self) -> None:
-        """Stop playout and close the socket; safe to call more than once."""
+        """Stop playout and close the socket (what is written still goes out, for up to a
+        second); safe to call more than once."""
         await self.playout.stop()
         if self._closed:
             return
         self._closed = True
-        if self._idle_check is not None:
-            self._idle_check.cancel()
-            self._idle_check = None
         self.end_reason = self.end_reason or "edge close"
-        self._writer.close()
-        with contextlib.suppress(ConnectionError, OSError):
-            await self._writer.wait_closed()
+        self._end()
+        transport = self._transport
+        if transport is None:
+            return
+        transport.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._lost), _CLOSE_WAIT_S)
+        except TimeoutError:
+            transport.abort()  # the peer reads nothing: our unsent bytes go nowhere anyway
 
 
 def _format_peer(peer: object) -> str:
@@ -320,19 +446,32 @@ async def serve_audiosocket(
 ) -> asyncio.Server:
     """Listen for AudioSocket connections and run ``handler`` once per call (after the UUID).
 
-    The handler owns the call: it iterates ``conn.events()`` and sends audio. The socket is
-    always closed when the handler returns or fails. ``idle_timeout``: see AudioSocketConnection
-    (the handler may still change ``conn.idle_timeout`` before it iterates the events).
+    The handler owns the call: it takes the caller's events (``conn.deliver(sink)`` or
+    ``conn.events()``) and sends audio. The socket is always closed when the handler returns or
+    fails. ``idle_timeout``: see AudioSocketConnection (the handler may still change
+    ``conn.idle_timeout`` before it takes the events).
     """
 
-    async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conn = AudioSocketConnection(reader, writer, default_rate=default_rate, idle_timeout=idle_timeout)
-        try:
-            await _run_call(conn, handler, handshake_timeout)
-        finally:
-            await conn.close()
+    loop = asyncio.get_running_loop()
+    calls: set[asyncio.Task[None]] = set()
 
-    return await asyncio.start_server(on_client, host, port)
+    def accept() -> AudioSocketConnection:
+        conn = AudioSocketConnection(default_rate=default_rate, idle_timeout=idle_timeout)
+        task = loop.create_task(_serve_connection(conn, handler, handshake_timeout))
+        calls.add(task)
+        task.add_done_callback(calls.discard)
+        return conn
+
+    return await loop.create_server(accept, host, port)
+
+
+async def _serve_connection(
+    conn: AudioSocketConnection, handler: ConnectionHandler, handshake_timeout: float
+) -> None:
+    try:
+        await _run_call(conn, handler, handshake_timeout)
+    finally:
+        await conn.close()
 
 
 async def _run_call(

@@ -28,13 +28,10 @@ Pure Python, no asyncio; a frame costs a few attribute updates.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from workflows.models import ExpectedReply
 
@@ -70,13 +67,6 @@ class SpeechDiscarded:
 
 
 TurnEvent = SpeechStarted | SpeechEnded | SpeechDiscarded
-
-
-def frame_level_db(frame: bytes) -> float:
-    """RMS level of s16le PCM in dBFS (-96 for digital silence); ~2 µs for 20 ms at 16 kHz."""
-    x = np.frombuffer(frame[: len(frame) & ~1], dtype="<i2").astype(np.float32)
-    ms = float(np.dot(x, x)) / max(len(x), 1)
-    return 10.0 * math.log10(ms / (32768.0 * 32768.0)) if ms > 0 else -96.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +263,7 @@ class Endpointer:
         """Classify one frame of s16le PCM with ``vad`` and process it (level and length included)."""
         ms = (len(frame) >> 1) * 1000.0 / rate if rate > 0 else self.frame_ms
         speech = vad.is_speech(frame, rate)
-        return self.process(speech, at, ms, level_db=frame_level_db(frame) if speech else None)
+        return self.process(speech, at, ms, level_db=vad.level_db(frame) if speech else None)
 
     def process(
         self, is_speech: bool, at: float, frame_ms: float | None = None, level_db: float | None = None

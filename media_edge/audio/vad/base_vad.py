@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from media_edge.audio.level import frame_level_db
+
 
 class Vad(ABC):
     """Frame-level speech / non-speech classifier. One instance per call (it may keep state)."""
@@ -25,3 +27,8 @@ class Vad(ABC):
 
     def reset(self) -> None:
         """Forget any state carried between frames (e.g. after playback or a new turn)."""
+
+    def level_db(self, frame: bytes) -> float:
+        """The level of ``frame`` (the one just classified) in dBFS. A VAD that measured it
+        to classify it answers from that; the others measure it now."""
+        return frame_level_db(frame)

@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 from collections import deque
 
-import numpy as np
 import webrtcvad
 
+from media_edge.audio.level import frame_level_db
 from media_edge.audio.resample import StreamResampler
 from media_edge.audio.vad.base_vad import Vad
 
@@ -65,13 +65,6 @@ class NoiseFloor:
             self._n = 0
 
 
-def frame_dbfs(frame: bytes) -> float:
-    """RMS level of s16le PCM in dBFS (-96 for digital silence). ~2 µs for 20 ms at 16 kHz."""
-    x = np.frombuffer(frame, dtype="<i2").astype(np.float32)
-    ms = float(np.dot(x, x)) / max(len(x), 1)
-    return 10.0 * math.log10(ms / (32768.0 * 32768.0)) if ms > 0 else -96.0
-
-
 class WebRtcVad(Vad):
     """``aggressiveness`` 0 (lenient) .. 3 (strict about what counts as speech); default 2.
     ``min_snr_db``: how far above the noise floor a frame must be to count (None: no gate)."""
@@ -89,6 +82,8 @@ class WebRtcVad(Vad):
         self._resampler: StreamResampler | None = None
         self._pending = b""
         self._last = False
+        self._level_of: bytes | None = None  # the last frame the gate measured, and its level
+        self._level = 0.0
 
     def reset(self) -> None:
         self._vad = webrtcvad.Vad(self.aggressiveness)
@@ -108,11 +103,16 @@ class WebRtcVad(Vad):
             speech = self._classify_resampled(frame, rate)
         if self.min_snr_db is None:
             return speech
-        level = frame_dbfs(frame)
+        level = frame_level_db(frame)
+        self._level_of, self._level = frame, level
         # Compare against the floor *before* this frame joins it.
         gated = speech and level >= self._floor.db + self.min_snr_db
         self._floor.update(level)
         return gated
+
+    def level_db(self, frame: bytes) -> float:
+        # The gate measured the frame just classified; the session asks again for the endpointer.
+        return self._level if frame is self._level_of else frame_level_db(frame)
 
     def _classify_native(self, frame: bytes, rate: int) -> bool:
         bytes_per_ms = rate // 1000 * 2
