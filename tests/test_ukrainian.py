@@ -1248,7 +1248,7 @@ def test_the_module_imports_only_the_standard_library() -> None:
     import pathlib
 
     package = pathlib.Path(uk.__file__).parent
-    allowed = {"__future__", "activities", "re", "dataclasses", "datetime", "typing", "collections"}
+    allowed = {"__future__", "activities", "re", "dataclasses", "datetime", "typing", "collections", "functools"}
     for path in package.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module:

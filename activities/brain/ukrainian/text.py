@@ -7,6 +7,7 @@ string, and the number tables also accept the third.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "‘": "'", "ʹ": "'", "′": "'", "´": "'"})
 
@@ -14,8 +15,11 @@ _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "‘": "'", "ʹ":
 _CORRECTION_RE = re.compile(r"\bне (?P<old>(?:[\w'/]+ ){0,4}?[\w'/]+) (?:а|а саме|а от) (?P<new>.+)$")
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
-    """Lower case, one kind of apostrophe, punctuation other than / and ' turned into spaces."""
+    """Lower case, one kind of apostrophe, punctuation other than / and ' turned into spaces.
+
+    Cached: one turn's text is asked about by dozens of checks."""
     text = text.translate(_APOSTROPHES).lower().replace("ё", "е")
     text = re.sub(r"[^\w'/]+", " ", text)
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes inside words
@@ -29,14 +33,21 @@ def words(text: str) -> list[str]:
 
 def has_any(text: str, stems: tuple[str, ...]) -> bool:
     """Some word starts with one of the stems ("оператор" matches "оператора")."""
-    norm = normalise(text)
-    return any(re.search(rf"(?<![\w']){re.escape(stem)}", norm) for stem in stems)
+    return _pattern(stems, whole=False).search(normalise(text)) is not None
 
 
 def has_word(text: str, phrases: tuple[str, ...]) -> bool:
     """One of the words (or phrases) stands whole: "так" is not "також", "ні" is not "німецькі"."""
-    norm = normalise(text)
-    return any(re.search(rf"(?<![\w']){re.escape(p)}(?![\w'])", norm) for p in phrases)
+    return _pattern(phrases, whole=True).search(normalise(text)) is not None
+
+
+@lru_cache(maxsize=None)
+def _pattern(words: tuple[str, ...], *, whole: bool) -> re.Pattern[str]:
+    """One compiled alternation per word list. A pattern per word went through ``re``'s own
+    cache, which the brain's hundreds of words overflowed: recompiling cost milliseconds a turn,
+    on the edge's event loop."""
+    alternatives = "|".join(re.escape(word) for word in words) or "(?!)"  # () matches nothing
+    return re.compile(rf"(?<![\w'])(?:{alternatives})" + (r"(?![\w'])" if whole else ""))
 
 
 def split_correction(text: str) -> tuple[str, str, str] | None:
