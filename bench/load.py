@@ -42,7 +42,7 @@ import numpy as np
 import psutil
 
 from bench.callers import CALLER_LINES, RATE, SpokenTurn, callers_in_child, plan_calls, synthesise_lines
-from bench.report import Stats, loop_lag_probe, machine_info, replace_section
+from bench.report import SlowCallbacks, Stats, loop_lag_probe, machine_info, replace_section
 from callcenter.engine_waits import ENGINE_WAITS
 from callcenter.settings import Settings
 from media_edge.audiosocket.pacing import PROCESS_LATENESS
@@ -503,10 +503,13 @@ async def bench_load(settings: Settings, levels: Sequence[int], turns: int, engi
         progress.write(text + "\n")
         progress.flush()
 
+    from media_edge.app import freeze_startup_heap
+
     root = Path(tempfile.mkdtemp(prefix="callcenter-load-"))
     try:
         t0 = time.monotonic()
         async with load_system(settings, root, engines) as system:
+            freeze_startup_heap()  # as the edge's own main does (not in tests: it is for a whole process)
             say(f"bench load: Temporal, PostgreSQL, store, worker and edge ready in {time.monotonic() - t0:.1f} s")
             pcm = await synthesise_lines(CALLER_LINES)
             pcm_seconds = float(np.mean([len(p) / 2 / RATE for p in pcm]))
@@ -537,6 +540,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="put the results in this markdown file (section 'Under load')")
     parser.add_argument("--plot", type=Path, help="write the latency-against-concurrency PNG here")
     parser.add_argument("--json", action="store_true", help="one JSON line per level")
+    parser.add_argument("--slow-callbacks", type=float, metavar="MS",
+                        help="name the event-loop callbacks of the bench's process (the edge) that ran this long")
+    parser.add_argument("--slow-stacks", action="store_true",
+                        help="with --slow-callbacks: also sample where they spent their time (slows the edge)")
     args = parser.parse_args(argv)
     base = ENGINE_PROFILES[args.engines]
     engines = EngineLatency(
@@ -556,8 +563,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("media_edge", "temporalio", "activities", "workflows"):
         logging.getLogger(name).setLevel(logging.WARNING)
     settings = get_settings()
-    results = asyncio.run(bench_load(settings, levels, args.turns, engines, (low, high)))
+    with contextlib.ExitStack() as stack:
+        slow = (stack.enter_context(SlowCallbacks(args.slow_callbacks, sample_every_s=0.001 if args.slow_stacks else None))
+                if args.slow_callbacks else None)
+        results = asyncio.run(bench_load(settings, levels, args.turns, engines, (low, high)))
     print(text_table(results))
+    if slow is not None:
+        print(slow.text())
     if args.json:
         for r in results:
             print(json.dumps({"bench": "load", "engines": asdict(engines), **r.as_json()}, ensure_ascii=False))

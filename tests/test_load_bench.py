@@ -11,13 +11,36 @@ from pathlib import Path
 from activities.brain.base_brain import Brain, StepContext
 from activities.brain.paced_brain import PacedBrain, tokens_in
 from bench.load import ENGINE_PROFILES, EngineLatency, load_system, markdown_section, measure_load, plot_png
-from bench.report import machine_info
+from bench.report import SlowCallbacks, machine_info
 from callcenter.engine_waits import CURRENT_CALL, ENGINE_WAITS, EngineWaits
 from callcenter.settings import Settings
 from media_edge.audiosocket.pacing import LatenessHistogram, PlayoutClock
 from media_edge.tts.base_tts import TtsEngine
 from media_edge.tts.delayed_tts import DelayedTts
 from tests.test_pacing import TimedWire, VirtualLoop
+
+
+async def test_slow_callbacks_are_named_and_the_loop_is_restored_after() -> None:
+    async def hogs_the_loop() -> None:
+        await asyncio.sleep(0)
+        time.sleep(0.012)  # a synchronous stretch, as a slow frame handler would be
+        await asyncio.sleep(0)
+
+    def quick() -> None:
+        pass
+
+    original = asyncio.events.Handle._run
+    with SlowCallbacks(threshold_ms=8, sample_every_s=0.001) as slow:
+        await asyncio.create_task(hogs_the_loop())
+        asyncio.get_running_loop().call_soon(quick)
+        await asyncio.sleep(0.01)
+    assert asyncio.events.Handle._run is original
+    [(name, count, total_ms, worst_ms)] = slow.top()
+    assert "hogs_the_loop" in name and count == 1
+    assert 12 <= worst_ms == total_ms < 100
+    assert slow.callbacks >= 3  # the quick ones were timed too, just not kept
+    assert any("test_load_bench:hogs_the_loop" in where for where in slow.stacks), "sampled where it was"
+    assert "hogs_the_loop" in slow.text()
 
 
 def test_engine_waits_count_overlaps_once_and_only_inside_the_window() -> None:
