@@ -15,6 +15,7 @@ from typing import Final
 class Phrase(StrEnum):
     GREETING = "greeting"
     CHECKING = "checking"
+    STILL_CHECKING = "still_checking"
     GOODBYE = "goodbye"
     TRANSFER = "transfer"
     APOLOGY = "apology"
@@ -33,6 +34,7 @@ PHRASES: Final = MappingProxyType(
         # Short on purpose: callers want to speak, and they should know it is a machine.
         Phrase.GREETING: "Колесо, вітаю! Я віртуальний помічник. Чим можу допомогти?",
         Phrase.CHECKING: "Хвилинку, перевіряю.",
+        Phrase.STILL_CHECKING: "Ще секунду, будь ласка.",
         Phrase.GOODBYE: "Дякуємо за дзвінок! Гарного дня.",
         Phrase.TRANSFER: "З'єдную вас з оператором. Залишайтеся на лінії, будь ласка.",
         Phrase.APOLOGY: "Вибачте, сталася технічна затримка.",

@@ -8,7 +8,8 @@ Besides the turn loop it keeps the call from ever sitting in silence:
 * barge-in: caller speech over the agent pauses playback at once; if the speech lasts
   ``barge_in_min_speech_ms`` the rest of the reply is dropped and the next turn tells the workflow
   what the caller heard (``heard_agent_text``); a shorter sound (a cough, "угу") resumes it;
-* a filler ("Хвилинку, перевіряю.") when a turn has no agent audio after ``filler_after_ms``;
+* a filler ("Хвилинку, перевіряю.") when a turn has no agent audio after ``filler_after_ms``, and
+  "Ще секунду, будь ласка." once if no word of the reply follows within ``filler_again_after_ms``;
 * no input: a reprompt after ``no_input_reprompt_s`` of silence, a goodbye after
   ``no_input_max_reprompts`` of them; a closing phrase at ``max_call_seconds``;
 * DTMF: keys until '#' (or a pause) become a turn; with a yes/no question, '1' or '2' at once;
@@ -688,18 +689,27 @@ class CallSession:
         return False
 
     async def _filler_if_slow(self, timing: TurnTiming) -> None:
-        """No dead air: if the turn has no agent audio after a moment, say "one moment, checking"."""
+        """No dead air: if the turn has no agent audio after a moment, say "one moment, checking";
+        if a while later there is still no word of the reply (Claude retrying, the store slow),
+        say "one more second" once, so the line is not silent for longer than a few seconds
+        before the answer or the apology. Cancelled as soon as the workflow answers."""
         await asyncio.sleep(self._settings.filler_after_ms / 1000)
-        self._say_filler(timing)
+        if not self._say_filler(timing):
+            return
+        await asyncio.sleep(self._settings.filler_again_after_ms / 1000)
+        if not self._playback.reply_reached_caller():
+            self._say_filler(None, Phrase.STILL_CHECKING)
 
-    def _say_filler(self, timing: TurnTiming) -> None:
-        """ "Хвилинку, перевіряю." unless the turn has been heard from (or is over, or interrupted)."""
+    def _say_filler(self, timing: TurnTiming | None, phrase: Phrase = Phrase.CHECKING) -> bool:
+        """A filler unless the turn has been heard from (or is over, or interrupted)."""
         if (
-            timing.first_audio_at is None and not self._playback.is_playing and not self._ending
-            and not self._interrupted and self._barge is None
+            (timing is None or timing.first_audio_at is None) and not self._playback.is_playing
+            and not self._ending and not self._interrupted and self._barge is None
         ):
             metrics.FILLERS.inc()
-            self._playback.play(self.ctx.phrases.get(Phrase.CHECKING, self.rate))  # not words of the reply
+            self._playback.play(self.ctx.phrases.get(phrase, self.rate))  # not words of the reply
+            return True
+        return False
 
     async def _follow(self, outcome: TurnResult) -> None:
         self._last_outcome = outcome

@@ -24,6 +24,7 @@ from callcenter.simulator.asterisk_leg import AsteriskLeg, LineNoise
 from callcenter.simulator.runner import CallerVoice, run_call
 from callcenter.simulator.script import CallScript
 from media_edge import metrics
+import media_edge.session as session_module
 from media_edge.phrases import Phrase
 from media_edge.playback import Playback
 from workflows.models import CallOutcome, CallSnapshot, ExpectedReply, Role
@@ -345,6 +346,23 @@ async def test_a_slow_turn_gets_exactly_one_filler(system, voice, monkeypatch) -
     assert first - asked < end_silence_s + system.settings.filler_after_ms / 1000 + 0.8
     assert filler_heard == 1
     assert _count(metrics.FILLERS) == fillers + 1
+
+
+async def test_a_very_slow_turn_hears_one_more_word_before_the_answer(system, voice, monkeypatch) -> None:
+    """Still nothing of the reply well after the filler (Claude retrying, a slow engine): the
+    caller hears "Ще секунду, будь ласка." once more instead of seconds of silence, then the answer."""
+    monkeypatch.setattr(system.edge.ctx.settings, "filler_again_after_ms", 1500)
+    monkeypatch.setattr(session_module, "TTS_CHUNK_TIMEOUT_S", 10.0)  # slow, not failed
+    fillers = _count(metrics.FILLERS)
+    async with _call(system) as (leg, edge):
+        await leg.wait_agent_quiet(500, timeout=15, after=0.0)
+        _slow_tts(system, monkeypatch, 4.0, sentences=1)
+        asked = await _say(leg, edge, voice, ASK_WINTER)
+        await leg.wait_for_agent_audio(after=asked + 4.0, timeout=15)  # the answer, after all
+        await leg.wait_agent_quiet(1500, timeout=60, after=asked)
+        heard = [_times_heard(system, leg, p) for p in (Phrase.CHECKING, Phrase.STILL_CHECKING, Phrase.APOLOGY)]
+    assert heard == [1, 1, 0]
+    assert _count(metrics.FILLERS) == fillers + 2
 
 
 async def test_silence_gets_a_reprompt_then_a_goodbye_and_a_hangup(system, voice, monkeypatch) -> None:
