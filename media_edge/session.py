@@ -54,9 +54,8 @@ from media_edge.stt.base_stt import SttEngine, SttResult, SttStream
 from media_edge.tts.base_tts import TtsEngine
 from media_edge.tts.phrase_cache import PhraseCache
 from workflows.masking import mask_phone
-from workflows.call_workflow import CallWorkflow
-from workflows.models import CallerTurn, ExpectedReply, HangupInfo, NextAction, TurnResult
-from workflows.starter import new_call_start, send_turn, start_call
+from workflows.models import CallerTurn, ExpectedReply, NextAction, TurnResult
+from workflows.starter import end_call, new_call_start, send_turn, start_call
 
 log = logging.getLogger("media_edge.session")
 
@@ -886,9 +885,9 @@ class CallSession:
     async def _signal_hangup(self, reason: str) -> None:
         """Always tell the workflow, even if its start timed out: a Signal waits for a worker.
         If Temporal cannot take it now (down, restarting), it is sent again in the background."""
-        info = HangupInfo(reason=reason, at=datetime.now(UTC))  # when it happened, however late it lands
+        at = datetime.now(UTC)  # when it happened, however late the signal lands
         try:
-            await _within(SIGNAL_TIMEOUT_S, self._workflow.signal(CallWorkflow.hangup, info))
+            await _within(SIGNAL_TIMEOUT_S, end_call(self._workflow, reason, at))
             return
         except (RPCError, TimeoutError) as err:
             if not _transient(err):
@@ -896,23 +895,23 @@ class CallSession:
                 return
             log.warning("call %s: hangup signal failed (%s); sending it again in the background",
                         self.call_id, err or "timed out")
-        task = asyncio.create_task(self._retry_hangup(info), name=f"hangup-{self.call_id}")
+        task = asyncio.create_task(self._retry_hangup(reason, at), name=f"hangup-{self.call_id}")
         self.ctx.background.add(task)
         task.add_done_callback(self.ctx.background.discard)
 
-    async def _retry_hangup(self, info: HangupInfo) -> None:
+    async def _retry_hangup(self, reason: str, at: datetime) -> None:
         deadline = time.monotonic() + HANGUP_RETRY_S
         while time.monotonic() < deadline:
             await asyncio.sleep(HANGUP_RETRY_EVERY_S)
             try:
-                await _within(SIGNAL_TIMEOUT_S, self._workflow.signal(CallWorkflow.hangup, info))
+                await _within(SIGNAL_TIMEOUT_S, end_call(self._workflow, reason, at))
             except (RPCError, TimeoutError) as err:
                 if not _transient(err):  # e.g. the workflow ended already: a retry found it closed
                     log.warning("call %s: hangup signal not needed or refused: %s", self.call_id, err)
                     return
                 continue
             log.info("call %s: hangup signal delivered after %.0f s", self.call_id,
-                     (datetime.now(UTC) - info.at).total_seconds())
+                     (datetime.now(UTC) - at).total_seconds())
             return
         log.error("call %s: hangup signal lost: Temporal unreachable for %.0f s", self.call_id, HANGUP_RETRY_S)
 

@@ -72,5 +72,6 @@ async def send_turn(handle: WorkflowHandle, turn: CallerTurn) -> TurnResult:
     return await handle.execute_update(CallWorkflow.caller_turn, turn, id=f"{handle.id}-turn-{turn.turn_id}")
 
 
-async def end_call(handle: WorkflowHandle, reason: str) -> None:
-    await handle.signal(CallWorkflow.hangup, HangupInfo(reason=reason, at=datetime.now(UTC)))
+async def end_call(handle: WorkflowHandle, reason: str, at: datetime | None = None) -> None:
+    """The hangup signal; ``at`` is when the call ended (now unless told), however late it lands."""
+    await handle.signal(CallWorkflow.hangup, HangupInfo(reason=reason, at=at or datetime.now(UTC)))
