@@ -20,9 +20,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
+
+if TYPE_CHECKING:
+    from callcenter.simulator.runner import CallerVoice
 
 # Short caller lines that each get an answer from the rules brain and never end the call: no
 # goodbye or operator words, and nothing starting with "ні" (after an availability answer the
@@ -71,11 +74,12 @@ class SpokenTurn:
         return None if self.first_audio is None else (self.first_audio - self.speech_end) * 1000
 
 
-async def synthesise_lines(lines: Sequence[str], rate: int = RATE) -> list[bytes]:
-    """The caller's voice for every line, once, before anything is measured."""
+async def synthesise_lines(lines: Sequence[str], rate: int = RATE, voice: CallerVoice | None = None) -> list[bytes]:
+    """The caller's voice (the simulator's by default) for every line, once, before anything is
+    measured."""
     from callcenter.simulator.runner import CallerVoice
 
-    voice = CallerVoice()
+    voice = voice or CallerVoice()
     return [await voice.say(text, rate) for text in lines]
 
 

@@ -38,6 +38,7 @@ from typing import Any
 import httpx
 import psutil
 
+from bench.callers import CALLER_LINES as BENCH_CALLER_LINES, synthesise_lines
 from callcenter.devstack.inprocess import System
 from callcenter.simulator.asterisk_leg import AsteriskLeg
 from chaos.report import ChaosResult, Scenario
@@ -59,13 +60,8 @@ SETTLE_TIMEOUT_S = 30.0  # sessions, connections and tasks wind down within this
 RECORDS_TIMEOUT_S = 180.0  # every call the faults opened has its record by then
 REAL_CALLS = 2
 RATE = 16000
-# Short caller lines the rules brain answers without ending the call (see bench.callers).
-CALLER_LINES = (
-    "зимові двісті п'ять п'ятдесят п'ять ер шістнадцять",
-    "а перша є в наявності у Києві?",
-    "а літні?",
-    "друга є у Львові?",
-)
+# Short caller lines the rules brain answers without ending the call: the bench's first four.
+CALLER_LINES = BENCH_CALLER_LINES[:4]
 _HEADER = struct.Struct(">BH")
 _UNKNOWN_KINDS = [k for k in range(256) if k not in {int(kind) for kind in FrameKind}]
 _AUDIO_KINDS = [int(kind) for kind in SAMPLE_RATES]
@@ -203,13 +199,6 @@ async def _call_records(system: System, call_ids: set[str], timeout: float) -> d
 
 
 # --- a real call beside the faults -----------------------------------------------------------
-
-
-async def _voice(lines: Sequence[str]) -> list[bytes]:
-    from callcenter.simulator.runner import CallerVoice
-
-    voice = CallerVoice()
-    return [await voice.say(text, RATE) for text in lines]
 
 
 @dataclass
@@ -762,7 +751,7 @@ async def fuzz(size: int, system: System | None = None, *, seed: int = 1,
     started = time.monotonic()
     checked: dict[str, Any] = {}
     lost: list[str] = []
-    pcm = await _voice(CALLER_LINES)
+    pcm = await synthesise_lines(CALLER_LINES, RATE)
     base = _baseline(system)
     ended_before = _sessions_ended()
     errors = _EdgeErrors()
@@ -872,7 +861,7 @@ async def silent(size: int, system: System | None = None) -> ChaosResult:
     limits = {"nothing": HANDSHAKE_TIMEOUT_S, "half a header": HANDSHAKE_TIMEOUT_S,
               "UUID only": idle_s, "UUID and a few frames": idle_s}
     slack_s = max(1.0, 0.25 * idle_s) + 1.0  # the edge's check runs every quarter of the limit; load
-    pcm = await _voice(CALLER_LINES)
+    pcm = await synthesise_lines(CALLER_LINES, RATE)
     base = _baseline(system)
     errors = _EdgeErrors()
     async with httpx.AsyncClient(base_url=system.settings.edge_url, timeout=10.0, trust_env=False) as http:

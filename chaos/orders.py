@@ -50,6 +50,7 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from bench.report import Stats
 from chaos.fake_anthropic import Answer, Failure, FakeAnthropic, Pause, Reply, ToolUse
 from chaos.report import ChaosResult, Scenario
 
@@ -511,14 +512,6 @@ def turn_losses(calls: Sequence[OrderCall], silence_limit_s: float | None) -> tu
     return lost, waits
 
 
-def _pct(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 def summarise(name: str, tried: str, calls: Sequence[OrderCall], audits: Sequence[CallAudit],
               *, silence_limit_s: float | None) -> ChaosResult:
     """What was counted, and every loss: the audits' and the callers' (turns with no audio,
@@ -545,14 +538,11 @@ def summarise(name: str, tried: str, calls: Sequence[OrderCall], audits: Sequenc
     turn_lost, waits = turn_losses(calls, silence_limit_s)
     unanswered = sum(1 for c in calls for t in c.turns if t.error)
     checked["turns waited for"] = len(waits) + unanswered
-    if waits:
-        checked["end of speech → agent audio p50/p95/max s"] = (
-            f"{_pct(waits, 50):.2f}/{_pct(waits, 95):.2f}/{max(waits):.2f}"
-        )
+    if wait := Stats.of(waits):
+        checked["end of speech → agent audio p50/p95/max s"] = f"{wait.p50:.2f}/{wait.p95:.2f}/{wait.max:.2f}"
     checked["turns with no audio"] = unanswered
-    pauses = [t.pause_s for c in calls for t in c.turns if t.pause_s is not None]
-    if pauses:
-        checked["longest pause inside a reply p95/max s"] = f"{_pct(pauses, 95):.2f}/{max(pauses):.2f}"
+    if pause := Stats.of([t.pause_s for c in calls for t in c.turns if t.pause_s is not None]):
+        checked["longest pause inside a reply p95/max s"] = f"{pause.p95:.2f}/{pause.max:.2f}"
     lost.extend(turn_lost)
     return ChaosResult(name, tried, checked, lost)
 

@@ -44,6 +44,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.callers import synthesise_lines
 from chaos.report import ChaosResult, Scenario
 
 RATE = 16000
@@ -489,11 +490,11 @@ def _edge_address(running_edge: Any) -> Edge:
 
 
 async def _voice(lines: Sequence[str]) -> list[bytes]:
+    """The callers' lines at ``CALLER_WPM``."""
     from callcenter.simulator.runner import CallerVoice
     from media_edge.tts.espeak_tts import EspeakTts
 
-    voice = CallerVoice(EspeakTts(rate_wpm=CALLER_WPM))
-    return [await voice.say(text, RATE) for text in lines]
+    return await synthesise_lines(lines, RATE, CallerVoice(EspeakTts(rate_wpm=CALLER_WPM)))
 
 
 async def _after(delay_s: float, call: Awaitable[CallerView]) -> CallerView:

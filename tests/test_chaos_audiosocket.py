@@ -17,6 +17,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from bench.callers import synthesise_lines
 from callcenter.simulator.asterisk_leg import AsteriskLeg
 from chaos.audiosocket import (
     CALLER_LINES,
@@ -28,7 +29,6 @@ from chaos.audiosocket import (
     _frame,
     _RealCall,
     _uuid_frame,
-    _voice,
     fuzz,
     make_stream,
     silent,
@@ -136,7 +136,7 @@ async def test_a_second_leg_on_a_live_call_is_refused_and_the_call_goes_on(chaos
     """Before the fix the second leg took the call's place on the edge and, when it broke, hung
     up the call's workflow: the live caller's next turn was never answered."""
     settings = chaos_system.settings
-    pcm = await _voice(CALLER_LINES[:1])
+    pcm = await synthesise_lines(CALLER_LINES[:1])
     async with httpx.AsyncClient(base_url=settings.edge_url, trust_env=False, timeout=10) as http:
         call = _RealCall(chaos_system, http, pcm, seed=77)
         assert await call.dial()
@@ -162,7 +162,7 @@ async def test_a_call_beyond_the_edges_limit_goes_straight_to_the_operators(chao
     hung up at once with a transfer disposition, and the calls already there go on."""
     settings = chaos_system.settings
     registry = chaos_system.edge.ctx.registry
-    pcm = await _voice(CALLER_LINES[:1])
+    pcm = await synthesise_lines(CALLER_LINES[:1])
     async with httpx.AsyncClient(base_url=settings.edge_url, trust_env=False, timeout=10) as http:
         call = _RealCall(chaos_system, http, pcm, seed=78)
         assert await call.dial()
