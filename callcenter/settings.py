@@ -86,15 +86,8 @@ class Settings(BaseSettings):
     audiosocket_port: int = 9092
     # Asterisk sends a frame every 20 ms, silence too: a leg with no frame this long is dead (a
     # crashed or cut-off peer) and the edge ends its call (hangup reason "no_audio"). 0: never
-    audiosocket_idle_timeout_s: float = Field(
-        default=5.0,
-        ge=0,
-        description=(
-            "Seconds without a frame from Asterisk after which the edge takes an AudioSocket leg as "
-            "dead and ends its call (hangup reason 'no_audio'); 0 turns the check off (a trunk that "
-            "suppresses silence so that Asterisk stops sending frames)."
-        ),
-    )
+    # (a trunk that suppresses silence, so that Asterisk stops sending frames)
+    audiosocket_idle_timeout_s: float = Field(default=5.0, ge=0)
     # Calls this edge takes at once; the next leg is handed straight to the operators' queue
     # (disposition "transfer", edge_calls_total{end="edge_full"}) instead of slowing every call
     # on the edge. docs/performance.md has what one edge carries on two cores.
