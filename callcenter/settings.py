@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from typing import Literal
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -92,6 +93,13 @@ class Settings(BaseSettings):
     # (disposition "transfer", edge_calls_total{end="edge_full"}) instead of slowing every call
     # on the edge. docs/performance.md has what one edge carries on two cores.
     edge_max_calls: int = Field(default=250, ge=1)
+    # Agent audio is written by one pacer thread for all calls, so a busy event loop does not
+    # make frames late (media_edge/audiosocket/pacer.py); false: on the event loop's timers.
+    playout_thread: bool = True
+    # The pacer thread's scheduling: "realtime" (SCHED_FIFO, as Asterisk's -p; needs
+    # CAP_SYS_NICE, else it falls back to "raised" and logs a warning), "raised" (nice -10) or
+    # "normal". With every core busy, an ordinary thread wakes milliseconds late.
+    playout_priority: Literal["realtime", "raised", "normal"] = "realtime"
     edge_http_port: int = 8080
     edge_url: str = "http://127.0.0.1:8080"
 

@@ -17,6 +17,7 @@ from callcenter.signals import stop_event_on_signals
 from media_edge import metrics
 from media_edge.api import create_edge_api
 from media_edge.ops.api import OpsBackend, mount_ops
+from media_edge.audiosocket.pacer import PacerPriority, shared_pacer
 from media_edge.audiosocket.server import AudioSocketConnection, serve_audiosocket
 from activities.brain.factory import make_brains
 from media_edge.engines import make_stt, make_tts
@@ -87,7 +88,8 @@ async def start_edge(settings: Settings) -> RunningEdge:
             return
         await CallSession(conn, ctx).run()
 
-    server = await serve_audiosocket(settings.edge_host, settings.audiosocket_port, handle)
+    pacer = shared_pacer(PacerPriority(settings.playout_priority)) if settings.playout_thread else None
+    server = await serve_audiosocket(settings.edge_host, settings.audiosocket_port, handle, pacer=pacer)
     audiosocket_port = server.sockets[0].getsockname()[1]
     ready = True
     log.info(

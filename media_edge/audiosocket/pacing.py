@@ -5,20 +5,24 @@ queue and is dropped, and the AudioSocket dialplan app hangs up after 2 s withou
 call gets a ``PlayoutClock`` that writes exactly one 20 ms frame per tick on an absolute schedule
 (``t0 + n * 20 ms``): the next queued frame of agent audio, or a precomputed silence frame.
 
-The clock is driven by ``loop.call_at`` timer callbacks rather than a sleeping task: at 200 calls
-per edge that is 10 000 ticks a second, and a bare timer handle per tick costs a fraction of a
-task wake-up. Everything happens on the event loop thread, so no locks are needed.
+Two drivers write the frames. On the edge, the ``PlayoutPacer`` (``pacer.py``): one thread for
+all calls, so a busy event loop does not make frames late. Without a pacer, the clock is driven by
+``loop.call_at`` timer callbacks on the event loop (tests with virtual time; handlers of their
+own): a bare timer handle per tick costs a fraction of a task wake-up. The queue is shared with
+the loop's thread under ``lock`` either way; what the loop must hear (an utterance started, the
+queue ran dry) reaches it on its own thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from media_edge.audiosocket.protocol import (
     FRAME_MS,
@@ -27,6 +31,9 @@ from media_edge.audiosocket.protocol import (
     frames_per_20ms,
     kind_for_rate,
 )
+
+if TYPE_CHECKING:
+    from media_edge.audiosocket.pacer import PlayoutPacer
 
 log = logging.getLogger("media_edge.audiosocket")
 
@@ -158,9 +165,13 @@ class PlayoutClock:
         self._frames: deque[bytes] = deque()
         self._partial = bytearray()
         self._configure(rate, kind)
+        # Held by whoever touches the queue: the loop's thread (enqueue, clear) and the pacer's
+        # (a write). Re-entrant, as the pacer holds it around the whole write.
+        self.lock = threading.RLock()
 
         self._loop: Scheduler | None = None
         self._handle: Cancellable | None = None
+        self._paced = False  # driven by a PlayoutPacer's thread, not by loop timers
         self._t0 = 0.0
         self._n = 0
         self._idle = asyncio.Event()
@@ -194,27 +205,41 @@ class PlayoutClock:
     def is_running(self) -> bool:
         return self._handle is not None
 
-    def start(self, scheduler: Scheduler | None = None) -> None:
-        """Start ticking on ``scheduler`` (default: the running event loop); the first frame goes
-        out at once."""
+    def start(self, scheduler: Scheduler | None = None, *, pacer: PlayoutPacer | None = None) -> None:
+        """Start writing frames: from ``pacer``'s thread from its next tick (``write`` must then
+        be safe to call from that thread), or else on ``scheduler``'s timers (default: the
+        running event loop), the first frame at once."""
         if self._handle is not None:
             return
         self._loop = scheduler if scheduler is not None else asyncio.get_running_loop()
         self.error = None
+        self._last_write = None
+        self._paced = pacer is not None
+        if pacer is not None:
+            self._handle = pacer.add(self)
+            return
         self._t0 = self._now()
         self._n = 0
-        self._last_write = None
         self._handle = self._loop.call_soon(self._tick)
 
     async def stop(self) -> None:
-        """Stop ticking and drop anything still queued (waiters of ``wait_idle`` return)."""
-        self._halt()
+        """Stop ticking and drop anything still queued (waiters of ``wait_idle`` return). No
+        frame is written after this returns."""
+        self.halt()
         self.clear()
 
-    def _halt(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+    def halt(self) -> None:
+        """Stop writing frames (a pacer's write in progress finishes first); the queue stays."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.cancel()
+
+    def transport_lost(self, error: BaseException) -> None:
+        """The connection is gone: no more writes, and waiters of ``wait_idle`` return."""
+        self.halt()
+        if self.error is None:
+            self.error = error
+        self._idle.set()
 
     # -- queue -----------------------------------------------------------------------------
 
@@ -227,6 +252,11 @@ class PlayoutClock:
         """
         if not pcm:
             return
+        with self.lock:
+            self._enqueue(pcm)
+        self._idle.clear()
+
+    def _enqueue(self, pcm: bytes) -> None:
         fb = self._frame_bytes
         header = self._header
         frames = self._frames
@@ -237,7 +267,6 @@ class PlayoutClock:
             partial += view[:need]
             view = view[need:]
             if len(partial) < fb:
-                self._idle.clear()
                 return
             frames.append(header + partial)
             partial.clear()
@@ -246,7 +275,6 @@ class PlayoutClock:
             frames.append(header + view[off : off + fb])
         if whole < len(view):
             partial += view[whole:]
-        self._idle.clear()
 
     def clear(self) -> int:
         """Drop all queued audio at once (barge-in); return how many ms were dropped.
@@ -254,11 +282,12 @@ class PlayoutClock:
         Also closes the current stream: the reply was cut off, so the silence that follows
         is not an underrun.
         """
-        dropped = self.queued_ms
-        self._frames.clear()
-        self._partial.clear()
-        self._stream_open = False
-        self._announce = True
+        with self.lock:
+            dropped = self.queued_ms
+            self._frames.clear()
+            self._partial.clear()
+            self._stream_open = False
+            self._announce = True
         self._idle.set()
         return dropped
 
@@ -268,10 +297,11 @@ class PlayoutClock:
         Frames already queued keep their own kind and play at their own rate, so an utterance
         queued before the caller's rate was known is not lost; a pending tail is padded first.
         """
-        if self._partial:
-            self._frames.append(self._header + self._partial + self._zeros[len(self._partial) :])
-            self._partial.clear()
-        self._configure(rate, kind)
+        with self.lock:
+            if self._partial:
+                self._frames.append(self._header + self._partial + self._zeros[len(self._partial) :])
+                self._partial.clear()
+            self._configure(rate, kind)
 
     @property
     def queued_ms(self) -> int:
@@ -318,41 +348,80 @@ class PlayoutClock:
     # -- the tick --------------------------------------------------------------------------
 
     def _tick(self) -> None:
+        """One frame on the loop's timer, then the next timer (the loop driver)."""
         now = self._now()
         deadline = self._t0 + self._n * self._period
-        late = now - deadline
-        if late > self._resync_after:
+        if now - deadline > self._resync_after:
             # Bursting the missed frames would overflow Asterisk's queue; restart from now.
-            self.resyncs += 1
-            if self._lateness is not None:
-                self._lateness.resyncs += 1
-            self._t0 = now
+            self.count_resync()
+            self._t0 = deadline = now
             self._n = 0
-            late = 0.0
+        with self.lock:
+            written = self.write_due(deadline, now)
+        if not written:
+            self.halt()
+            self._idle.set()
+            return
+        self._n += 1
+        assert self._loop is not None
+        delay = self._t0 + self._n * self._period - self._now()
+        self._handle = self._loop.call_at(self._loop.time() + delay, self._tick)
+
+    def count_resync(self) -> None:
+        self.resyncs += 1
+        if self._lateness is not None:
+            self._lateness.resyncs += 1
+
+    def write_due(self, deadline: float, now: float | None = None) -> bool:
+        """Write the frame due at ``deadline`` (under ``lock``) and book its lateness; False if
+        the write failed (``error``): the clock must stop."""
+        if now is None:
+            now = self._now()
         frame = self._next_frame(now)
         try:
             self._write(frame)
         except Exception as exc:  # noqa: BLE001 - the transport is gone; stop, don't spin
             self.error = exc
-            self._halt()
-            self._idle.set()
-            return
+            return False
         self.frames_out += 1
         if self._last_write is not None:
             gap_ms = (now - self._last_write) * 1000.0
             if gap_ms > self._max_gap_ms:
                 self._max_gap_ms = gap_ms
         self._last_write = now
-        late_ms = late * 1000.0
+        late_ms = (now - deadline) * 1000.0
         self._late_ms.append(late_ms)
         if self._lateness is not None:
             self._lateness.add(late_ms)
         if late_ms > self._max_late_ms:
             self._max_late_ms = late_ms
-        self._n += 1
-        assert self._loop is not None
-        delay = self._t0 + self._n * self._period - self._now()
-        self._handle = self._loop.call_at(self._loop.time() + delay, self._tick)
+        return True
+
+    def stopped_by_pacer(self) -> None:
+        """The pacer took this clock off after a failed write: waiters of ``wait_idle`` return."""
+        self._handle = None
+        self._on_loop(self._idle.set)
+
+    def _on_loop(self, callback: Callable[..., object], *args: object) -> None:
+        """Run ``callback`` on the loop's thread: now, or soon if this is the pacer's thread."""
+        if self._paced and self._loop is not None:
+            try:
+                self._loop.call_soon_threadsafe(callback, *args)  # type: ignore[attr-defined]
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                pass
+        else:
+            callback(*args)
+
+    def _idle_if_empty(self) -> None:
+        if not self._frames and not self._partial:
+            self._idle.set()
+
+    def _audio_started(self, at: float) -> None:
+        if self.on_audio_started is not None:
+            try:
+                self.on_audio_started(at)
+            except Exception:
+                log.exception("on_audio_started callback failed")
 
     def _next_frame(self, now: float) -> bytes:
         if self._frames:
@@ -370,13 +439,9 @@ class PlayoutClock:
             return self._silence
         self.audio_frames_out += 1
         if not self._frames and not self._partial:
-            self._idle.set()
+            self._on_loop(self._idle_if_empty)
         if self._announce and frame != self._silence:
             self._announce = False
             self.audio_started_at = now
-            if self.on_audio_started is not None:
-                try:
-                    self.on_audio_started(now)
-                except Exception:
-                    log.exception("on_audio_started callback failed")
+            self._on_loop(self._audio_started, now)
         return frame

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
+from media_edge.audiosocket.pacer import PlayoutPacer, SocketFrameWriter
 from media_edge.audiosocket.pacing import AudioStartedCallback, PlayoutClock
 from media_edge.audiosocket.protocol import (
     SAMPLE_RATES,
@@ -92,6 +93,8 @@ class AudioSocketConnection(asyncio.Protocol):
         on_audio_started: forwarded to the PlayoutClock (monotonic time agent audio hit the wire).
         idle_timeout: seconds without a whole frame from Asterisk after which the events end
             (``end_reason`` "idle"); None or 0: never. May be set until the events are taken.
+        pacer: write agent audio from this pacer's thread (the edge's way, ``pacer.py``) instead
+            of on the event loop's timers.
     """
 
     def __init__(
@@ -100,6 +103,7 @@ class AudioSocketConnection(asyncio.Protocol):
         default_rate: int = DEFAULT_RATE,
         on_audio_started: AudioStartedCallback | None = None,
         idle_timeout: float | None = None,
+        pacer: PlayoutPacer | None = None,
     ) -> None:
         loop = asyncio.get_running_loop()
         self._loop = loop
@@ -128,6 +132,8 @@ class AudioSocketConnection(asyncio.Protocol):
         self._error: BaseException | None = None  # why the events ended, if not cleanly
         self._paused = False
         self._lost: asyncio.Future[None] = loop.create_future()
+        self._pacer = pacer
+        self._paced_writer: SocketFrameWriter | None = None  # the pacer thread's way to the socket
         self.playout = PlayoutClock(
             self._write_frame, default_rate, on_audio_started=on_audio_started
         )
@@ -155,6 +161,9 @@ class AudioSocketConnection(asyncio.Protocol):
         return True  # a half-closed peer may still hear us until the handler closes
 
     def connection_lost(self, exc: Exception | None) -> None:
+        # Before asyncio closes the socket: the pacer must be done with it.
+        self.playout.transport_lost(exc or ConnectionResetError("AudioSocket connection closed"))
+        self._release_paced_writer()
         if not self._lost.done():
             self._lost.set_result(None)
         if exc is not None and not self._ended and not self._closed:
@@ -240,6 +249,10 @@ class AudioSocketConnection(asyncio.Protocol):
             self._wakeup.set_result(None)
 
     def _write_frame(self, frame: bytes) -> None:
+        paced = self._paced_writer
+        if paced is not None:
+            paced(frame)
+            return
         transport = self._transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("AudioSocket connection closed")
@@ -349,7 +362,22 @@ class AudioSocketConnection(asyncio.Protocol):
             self.rate = rate
         self._rate_known.set()
         if not self._closed:
-            self.playout.start()
+            self.playout.start(pacer=self._pacer if self._take_socket_for_pacer() else None)
+
+    def _take_socket_for_pacer(self) -> bool:
+        """Let the pacer's thread write to the socket (once it plays: a leg that never sends
+        audio costs no descriptor)."""
+        if self._paced_writer is None and self._pacer is not None and self._transport is not None:
+            sock = self._transport.get_extra_info("socket")
+            if sock is not None and not self._transport.is_closing():
+                self._paced_writer = SocketFrameWriter(sock)
+        return self._paced_writer is not None
+
+    def _release_paced_writer(self) -> bytes:
+        """The pacer no longer writes (the clock is halted): the socket is the loop's again.
+        Returns the rest of a frame the pacer left cut short, to be written first."""
+        writer, self._paced_writer = self._paced_writer, None
+        return writer.close() if writer is not None else b""
 
     def _fail(self, exc: ProtocolError) -> ProtocolError:
         if self.protocol_error is None:
@@ -393,16 +421,20 @@ class AudioSocketConnection(asyncio.Protocol):
     async def hangup(self) -> None:
         """Tell Asterisk to hang up (0x00 frame), then close the connection."""
         await self.playout.stop()
+        rest = self._release_paced_writer()
         transport = self._transport
         if not self._closed and transport is not None and not transport.is_closing():
             self.end_reason = self.end_reason or "edge hangup"
-            transport.write(_HANGUP_FRAME)
+            transport.write(rest + _HANGUP_FRAME)
         await self.close()
 
     async def close(self) -> None:
         """Stop playout and close the socket (what is written still goes out, for up to a
         second); safe to call more than once."""
         await self.playout.stop()
+        rest = self._release_paced_writer()
+        if rest and self._transport is not None and not self._transport.is_closing():
+            self._transport.write(rest)  # the frame cut short, so Asterisk's parser stays in step
         if self._closed:
             return
         self._closed = True
@@ -443,20 +475,21 @@ async def serve_audiosocket(
     handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
     default_rate: int = DEFAULT_RATE,
     idle_timeout: float | None = None,
+    pacer: PlayoutPacer | None = None,
 ) -> asyncio.Server:
     """Listen for AudioSocket connections and run ``handler`` once per call (after the UUID).
 
     The handler owns the call: it takes the caller's events (``conn.deliver(sink)`` or
     ``conn.events()``) and sends audio. The socket is always closed when the handler returns or
     fails. ``idle_timeout``: see AudioSocketConnection (the handler may still change
-    ``conn.idle_timeout`` before it takes the events).
+    ``conn.idle_timeout`` before it takes the events). ``pacer``: see AudioSocketConnection.
     """
 
     loop = asyncio.get_running_loop()
     calls: set[asyncio.Task[None]] = set()
 
     def accept() -> AudioSocketConnection:
-        conn = AudioSocketConnection(default_rate=default_rate, idle_timeout=idle_timeout)
+        conn = AudioSocketConnection(default_rate=default_rate, idle_timeout=idle_timeout, pacer=pacer)
         task = loop.create_task(_serve_connection(conn, handler, handshake_timeout))
         calls.add(task)
         task.add_done_callback(calls.discard)
