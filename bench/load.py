@@ -426,6 +426,7 @@ def markdown_section(results: Sequence[LoadResult], info: dict[str, Any], engine
         f"({info['cpu']}), Python {info['python']}, {info['os']}; everything on this one machine: Temporal dev "
         f"server, PostgreSQL {info['postgres']}, the store and the worker (own processes), the edge (the bench's "
         f"process) and the simulated callers (a child process). Engines: {engines.describe()}. "
+        f"Agent audio: {info.get('playout', '?')}. "
         f"{turns} turns per call; each caller listens "
         + ", ".join(f"{a:g}-{b:g} s" for a, b in listen)
         + " to a reply, then says its next line (over the reply if it still plays).",
@@ -527,6 +528,15 @@ async def bench_load(settings: Settings, levels: Sequence[int], turns: int, engi
         shutil.rmtree(root, ignore_errors=True)
 
 
+def playout_description(settings: Settings) -> str:
+    """How the edge wrote agent audio during the run (the pacer thread says what priority it got)."""
+    if not settings.playout_thread:
+        return "on the event loop's timers"
+    from media_edge.audiosocket.pacer import shared_pacer
+
+    return f"the pacer thread, {shared_pacer().priority or 'not started'} scheduling"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="callcenter bench load", description=__doc__.split("\n")[0])
     parser.add_argument("--calls", default="1,10,50", help="concurrency levels, comma separated")
@@ -572,13 +582,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(slow.text())
     if args.json:
         for r in results:
-            print(json.dumps({"bench": "load", "engines": asdict(engines), **r.as_json()}, ensure_ascii=False))
+            print(json.dumps({"bench": "load", "engines": asdict(engines), "playout": playout_description(settings),
+                              **r.as_json()}, ensure_ascii=False))
     if args.plot is not None:
         plot_png(results, args.plot, engines)
         print(f"wrote {args.plot}")
     if args.output is not None:
-        replace_section(args.output, markdown_section(results, machine_info(settings), engines, args.turns,
-                                                      args.plot), HEADING)
+        info = {**machine_info(settings), "playout": playout_description(settings)}
+        replace_section(args.output, markdown_section(results, info, engines, args.turns, args.plot), HEADING)
         print(f"wrote {args.output}")
     return 0 if all(r.ok for r in results) else 1
 

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from media_edge.audiosocket.pacer import PlayoutPacer, SocketFrameWriter
+from media_edge.audiosocket.pacer import PacerPriority, PlayoutPacer, SocketFrameWriter, raise_thread_priority
 from media_edge.audiosocket.protocol import FrameKind, FrameParser, encode_frame
 from media_edge.audiosocket.server import AudioIn, AudioSocketConnection, serve_audiosocket
 
@@ -205,3 +210,77 @@ def test_a_peer_that_reads_nothing_gets_whole_frames_and_the_rest_is_dropped() -
     audio = [payload for _, payload in received[:-1]]
     assert len(audio) == len(frames) - writer.dropped
     assert audio == [frame[3:] for frame in frames[: len(audio)]]  # the first ones, in order
+
+
+_PRIORITY_PROBE = """
+import os, resource, sys
+from media_edge.audiosocket.pacer import PacerPriority, raise_thread_priority
+rtprio, nice = int(sys.argv[1]), int(sys.argv[2])
+try:
+    resource.setrlimit(resource.RLIMIT_RTPRIO, (rtprio, rtprio))
+    resource.setrlimit(resource.RLIMIT_NICE, (nice, nice))
+except ValueError:
+    print("cannot-set-limits")
+    sys.exit()
+os.setgroups([])
+os.setresgid(65534, 65534, 65534)
+os.setresuid(65534, 65534, 65534)  # an unprivileged edge, as in the container
+print(raise_thread_priority(PacerPriority(sys.argv[3])))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to an unprivileged user with chosen limits")
+@pytest.mark.parametrize(
+    ("rtprio", "nice", "wanted", "got"),
+    [
+        (10, 30, "realtime", "realtime"),  # the limits docker-compose.yml gives the edge
+        (0, 30, "realtime", "raised"),  # no real-time allowance: nice -10
+        (0, 0, "realtime", "normal"),  # nothing: ordinary priority (and a warning in the log)
+        (0, 0, "raised", "normal"),
+    ],
+)
+def test_an_unprivileged_pacer_thread_gets_the_scheduling_its_limits_allow(
+    rtprio: int, nice: int, wanted: str, got: str
+) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _PRIORITY_PROBE, str(rtprio), str(nice), wanted],
+        capture_output=True, text=True, timeout=30, cwd=Path(__file__).resolve().parents[1], check=True,
+    )
+    if out.stdout.strip() == "cannot-set-limits":
+        pytest.skip("this sandbox cannot raise resource limits (no CAP_SYS_RESOURCE)")
+    assert out.stdout.strip() == got
+
+
+async def test_a_pacer_with_the_right_to_it_runs_at_real_time_priority() -> None:
+    if not _can_use_realtime():
+        pytest.skip("no right to real-time scheduling here")
+    pacer = PlayoutPacer(priority=PacerPriority.REALTIME)
+    reply = tone(0.1)
+
+    async def handler(conn: AudioSocketConnection) -> None:
+        async for event in conn.events():
+            if isinstance(event, AudioIn):
+                conn.send_audio(reply)
+                await conn.wait_idle()
+                await conn.hangup()
+
+    server, port = await serve(handler, pacer)
+    leg = await asyncio.to_thread(ThreadedLeg, port)
+    try:
+        await asyncio.to_thread(leg.thread.join, 5)
+    finally:
+        leg.close()
+        await shut(server, pacer)
+    assert pacer.priority == "realtime"
+    assert b"".join(p for _, p in leg.agent_audio()) == reply
+
+
+def _can_use_realtime() -> bool:
+    def probe(result: list[str]) -> None:
+        result.append(raise_thread_priority(PacerPriority.REALTIME))
+
+    result: list[str] = []
+    thread = threading.Thread(target=probe, args=(result,))
+    thread.start()
+    thread.join()
+    return result == ["realtime"]
