@@ -78,6 +78,18 @@ async def shut(server: asyncio.Server, pacer: PlayoutPacer) -> None:
     pacer.close()
 
 
+async def call_until_hangup(handler, pacer: PlayoutPacer) -> ThreadedLeg:
+    """One call through ``handler`` with its audio on ``pacer``, until the edge hangs up."""
+    server, port = await serve(handler, pacer)
+    leg = await asyncio.to_thread(ThreadedLeg, port)
+    try:
+        await asyncio.to_thread(leg.thread.join, 5)
+    finally:
+        leg.close()
+        await shut(server, pacer)
+    return leg
+
+
 def tone(seconds: float) -> bytes:
     t = np.arange(int(8000 * seconds)) / 8000
     return (np.sin(2 * np.pi * 440 * t) * 8000).astype("<i2").tobytes()
@@ -103,13 +115,7 @@ async def test_a_busy_event_loop_does_not_hold_back_the_paced_frames() -> None:
                 await conn.wait_idle()
                 await conn.hangup()
 
-    server, port = await serve(handler, pacer)
-    leg = await asyncio.to_thread(ThreadedLeg, port)
-    try:
-        await asyncio.to_thread(leg.thread.join, 5)
-    finally:
-        leg.close()
-        await shut(server, pacer)
+    leg = await call_until_hangup(handler, pacer)
 
     assert leg.error is None
     audio = leg.agent_audio()
@@ -264,13 +270,7 @@ async def test_a_pacer_with_the_right_to_it_runs_at_real_time_priority() -> None
                 await conn.wait_idle()
                 await conn.hangup()
 
-    server, port = await serve(handler, pacer)
-    leg = await asyncio.to_thread(ThreadedLeg, port)
-    try:
-        await asyncio.to_thread(leg.thread.join, 5)
-    finally:
-        leg.close()
-        await shut(server, pacer)
+    leg = await call_until_hangup(handler, pacer)
     assert pacer.priority == "realtime"
     assert b"".join(p for _, p in leg.agent_audio()) == reply
 
