@@ -83,6 +83,14 @@ async def synthesise_lines(lines: Sequence[str], rate: int = RATE, voice: Caller
     return [await voice.say(text, rate) for text in lines]
 
 
+
+def edge_http(edge_url: str, timeout: float = 5.0) -> httpx.AsyncClient:
+    """A client of the edge's dialplan API (register, disposition) that opens a connection per
+    request, as Asterisk's CURL does: a pooled one that the edge's server closes at the end of its
+    5 s keep-alive just as a request goes out fails that request (seen in a full fuzz run)."""
+    return httpx.AsyncClient(base_url=edge_url, timeout=timeout, trust_env=False,
+                             limits=httpx.Limits(max_keepalive_connections=0))
+
 async def run_callers(
     edge_url: str,
     host: str,
@@ -95,7 +103,7 @@ async def run_callers(
     gap_s: tuple[float, float] = GAP_S,
 ) -> list[SpokenTurn]:
     """Dial every planned call through the AudioSocket path at once (each after its delay)."""
-    async with httpx.AsyncClient(base_url=edge_url, timeout=5.0, trust_env=False) as http:
+    async with edge_http(edge_url) as http:
         per_call = await asyncio.gather(
             *(_one_call(http, host, port, plan, texts, pcm, rate, gap_s) for plan in plans)
         )

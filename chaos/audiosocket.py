@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 import psutil
 
-from bench.callers import CALLER_LINES as BENCH_CALLER_LINES, synthesise_lines
+from bench.callers import CALLER_LINES as BENCH_CALLER_LINES, edge_http, synthesise_lines
 from callcenter.devstack.inprocess import System
 from callcenter.simulator.asterisk_leg import AsteriskLeg
 from chaos.report import ChaosResult, Scenario
@@ -730,7 +730,7 @@ async def run_fuzz(
 
     own_http = http is None
     if own_http:
-        http = httpx.AsyncClient(base_url=settings.edge_url, timeout=10.0, trust_env=False)
+        http = edge_http(settings.edge_url, timeout=10.0)
     poller = asyncio.create_task(in_flight.poll())
     try:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -755,7 +755,7 @@ async def fuzz(size: int, system: System | None = None, *, seed: int = 1,
     base = _baseline(system)
     ended_before = _sessions_ended()
     errors = _EdgeErrors()
-    async with httpx.AsyncClient(base_url=system.settings.edge_url, timeout=10.0, trust_env=False) as http:
+    async with edge_http(system.settings.edge_url, timeout=10.0) as http:
         with errors.attached():
             calls = [_RealCall(system, http, pcm, seed=seed * 100 + i) for i in range(real_calls)]
             dialled = await asyncio.gather(*(c.dial() for c in calls))
@@ -864,7 +864,7 @@ async def silent(size: int, system: System | None = None) -> ChaosResult:
     pcm = await synthesise_lines(CALLER_LINES, RATE)
     base = _baseline(system)
     errors = _EdgeErrors()
-    async with httpx.AsyncClient(base_url=system.settings.edge_url, timeout=10.0, trust_env=False) as http:
+    async with edge_http(system.settings.edge_url, timeout=10.0) as http:
         with errors.attached():
             call = _RealCall(system, http, pcm, seed=4242)
             stop = asyncio.Event()

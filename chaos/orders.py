@@ -185,9 +185,9 @@ async def synthesise(texts: Sequence[str]) -> dict[str, bytes]:
 
 
 async def dial_all(settings: Any, calls: Sequence[OrderCall], voice: dict[str, bytes]) -> None:
-    # No keep-alive: a pooled connection the edge's server has just closed would fail a request.
-    limits = httpx.Limits(max_keepalive_connections=0)
-    async with httpx.AsyncClient(base_url=settings.edge_url, timeout=5.0, trust_env=False, limits=limits) as http:
+    from bench.callers import edge_http
+
+    async with edge_http(settings.edge_url) as http:
         await asyncio.gather(*(_dial(http, settings, call, voice) for call in calls))
 
 
