@@ -16,6 +16,7 @@ class Phrase(StrEnum):
     GREETING = "greeting"
     CHECKING = "checking"
     STILL_CHECKING = "still_checking"
+    STILL_WAITING = "still_waiting"
     GOODBYE = "goodbye"
     TRANSFER = "transfer"
     APOLOGY = "apology"
@@ -35,6 +36,7 @@ PHRASES: Final = MappingProxyType(
         Phrase.GREETING: "Колесо, вітаю! Я віртуальний помічник. Чим можу допомогти?",
         Phrase.CHECKING: "Хвилинку, перевіряю.",
         Phrase.STILL_CHECKING: "Ще секунду, будь ласка.",
+        Phrase.STILL_WAITING: "Дякую за терпіння, ще мить.",
         Phrase.GOODBYE: "Дякуємо за дзвінок! Гарного дня.",
         Phrase.TRANSFER: "З'єдную вас з оператором. Залишайтеся на лінії, будь ласка.",
         Phrase.APOLOGY: "Вибачте, сталася технічна затримка.",

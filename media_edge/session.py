@@ -9,7 +9,8 @@ Besides the turn loop it keeps the call from ever sitting in silence:
   ``barge_in_min_speech_ms`` the rest of the reply is dropped and the next turn tells the workflow
   what the caller heard (``heard_agent_text``); a shorter sound (a cough, "угу") resumes it;
 * a filler ("Хвилинку, перевіряю.") when a turn has no agent audio after ``filler_after_ms``, and
-  "Ще секунду, будь ласка." once if no word of the reply follows within ``filler_again_after_ms``;
+  "Ще секунду, будь ласка." / "Дякую за терпіння, ще мить." every ``filler_again_after_ms`` while
+  no word of the reply follows (up to the turn's own time limit);
 * no input: a reprompt after ``no_input_reprompt_s`` of silence, a goodbye after
   ``no_input_max_reprompts`` of them; a closing phrase at ``max_call_seconds``;
 * DTMF: keys until '#' (or a pause) become a turn; with a yes/no question, '1' or '2' at once;
@@ -20,6 +21,7 @@ Besides the turn loop it keeps the call from ever sitting in silence:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections import deque
@@ -70,6 +72,11 @@ HANGUP_RETRY_EVERY_S = 1.0
 STT_FINAL_TIMEOUT_S = 3.0  # a recognizer that gives no final by then has failed
 TTS_CHUNK_TIMEOUT_S = 3.0  # a synthesizer silent this long mid-sentence has failed
 BARGE_IN_RESUME_MS = 200  # a paused reply resumes after this much silence from a too-short sound
+# Said in turn, every filler_again_after_ms, while a turn's reply has not begun: three cover
+# UPDATE_TIMEOUT_S at the default 3.5 s, so the line is never silent for longer before the
+# answer or the apology.
+STILL_WAITING_PHRASES = (Phrase.STILL_CHECKING, Phrase.STILL_WAITING)
+STILL_WAITING_MAX = 3
 WATCH_PERIOD_S = 0.05  # timers: no input, DTMF pause, call length
 IDLE_GRACE_S = 2.0  # the last words get their own length plus this to play out before hangup
 PROBE_AFTER_S = 1.0  # a turn unanswered this long: is Temporal still there? (asked every second)
@@ -689,15 +696,19 @@ class CallSession:
 
     async def _filler_if_slow(self, timing: TurnTiming) -> None:
         """No dead air: if the turn has no agent audio after a moment, say "one moment, checking";
-        if a while later there is still no word of the reply (Claude retrying, the store slow),
-        say "one more second" once, so the line is not silent for longer than a few seconds
-        before the answer or the apology. Cancelled as soon as the workflow answers."""
+        while there is still no word of the reply (Claude retrying up to its step timeout, the
+        store slow), say "one more second" / "thank you for waiting" every
+        ``filler_again_after_ms`` (at most ``STILL_WAITING_MAX`` times), so the line is never
+        silent for longer than that before the answer or the apology. Cancelled as soon as the
+        workflow answers."""
         await asyncio.sleep(self._settings.filler_after_ms / 1000)
         if not self._say_filler(timing):
             return
-        await asyncio.sleep(self._settings.filler_again_after_ms / 1000)
-        if not self._playback.reply_reached_caller():
-            self._say_filler(None, Phrase.STILL_CHECKING)
+        for phrase in itertools.islice(itertools.cycle(STILL_WAITING_PHRASES), STILL_WAITING_MAX):
+            await asyncio.sleep(self._settings.filler_again_after_ms / 1000)
+            if self._playback.reply_reached_caller():
+                return
+            self._say_filler(None, phrase)
 
     def _say_filler(self, timing: TurnTiming | None, phrase: Phrase = Phrase.CHECKING) -> bool:
         """A filler unless the turn has been heard from (or is over, or interrupted)."""
