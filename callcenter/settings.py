@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     unfinished_turn_wait_ms: int = 700  # a turn ending on "для", "і", "ну" waits this long for more words
     barge_in_min_speech_ms: int = 200  # the caller's speech over the agent must last this long to interrupt
     filler_after_ms: int = 1200  # a turn with no agent audio this long gets one "Хвилинку, перевіряю."
-    filler_again_after_ms: int = 3500  # then, every this long while no word of the reply came: "Ще секунду"
+    filler_again_after_ms: int = 2000  # then, the line quiet this long while the turn is not over: "Ще секунду"
     # Temporal unreachable mid-turn (a restart): the turn waits this long for it to come back
     # (then it is sent again and answered), after the filler; then an apology and an operator.
     temporal_outage_grace_s: float = Field(default=5.0, ge=0)

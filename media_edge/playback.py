@@ -93,6 +93,9 @@ class Playback:
 
     def extend(self, segment: Segment, pcm: bytes) -> None:
         """More audio of a sentence being synthesised (streamed chunks)."""
+        if pcm and segment.end == segment.start:
+            # Its first audio: a filler queued while it was being synthesised comes before it.
+            segment.start = segment.end = self._end
         self._queue(pcm)
         segment.end = self._end
 

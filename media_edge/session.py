@@ -9,8 +9,9 @@ Besides the turn loop it keeps the call from ever sitting in silence:
   ``barge_in_min_speech_ms`` the rest of the reply is dropped and the next turn tells the workflow
   what the caller heard (``heard_agent_text``); a shorter sound (a cough, "угу") resumes it;
 * a filler ("Хвилинку, перевіряю.") when a turn has no agent audio after ``filler_after_ms``, and
-  "Ще секунду, будь ласка." / "Дякую за терпіння, ще мить." every ``filler_again_after_ms`` while
-  no word of the reply follows (up to the turn's own time limit);
+  "Ще секунду, будь ласка." / "Дякую за терпіння, ще мить." whenever the line has then been quiet
+  for ``filler_again_after_ms`` and the turn is not over, before the reply or in the middle of
+  it (up to the turn's own time limit);
 * no input: a reprompt after ``no_input_reprompt_s`` of silence, a goodbye after
   ``no_input_max_reprompts`` of them; a closing phrase at ``max_call_seconds``;
 * DTMF: keys until '#' (or a pause) become a turn; with a yes/no question, '1' or '2' at once;
@@ -21,7 +22,6 @@ Besides the turn loop it keeps the call from ever sitting in silence:
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import time
 from collections import deque
@@ -72,11 +72,12 @@ HANGUP_RETRY_EVERY_S = 1.0
 STT_FINAL_TIMEOUT_S = 3.0  # a recognizer that gives no final by then has failed
 TTS_CHUNK_TIMEOUT_S = 3.0  # a synthesizer silent this long mid-sentence has failed
 BARGE_IN_RESUME_MS = 200  # a paused reply resumes after this much silence from a too-short sound
-# Said in turn, every filler_again_after_ms, while a turn's reply has not begun: three cover
-# UPDATE_TIMEOUT_S at the default 3.5 s, so the line is never silent for longer before the
-# answer or the apology.
+# Said in turn whenever the line has been quiet for filler_again_after_ms while a turn is with
+# the workflow: after the first filler, three (each about 1.5 s long) cover UPDATE_TIMEOUT_S at
+# the default 2 s, so the line is never silent for longer before the answer or the apology.
 STILL_WAITING_PHRASES = (Phrase.STILL_CHECKING, Phrase.STILL_WAITING)
 STILL_WAITING_MAX = 3
+DEAD_AIR_TICK_S = 0.1  # how often a pending turn's line is looked at for quiet
 WATCH_PERIOD_S = 0.05  # timers: no input, DTMF pause, call length
 IDLE_GRACE_S = 2.0  # the last words get their own length plus this to play out before hangup
 PROBE_AFTER_S = 1.0  # a turn unanswered this long: is Temporal still there? (asked every second)
@@ -546,7 +547,7 @@ class CallSession:
         self._playback.begin_reply()
         self._tts_failed = False
         started = time.perf_counter()
-        filler = asyncio.create_task(self._filler_if_slow(self._timing))
+        filler = asyncio.create_task(self._no_dead_air())
         self._reply_pending = True
         try:
             outcome = await self._send_turn(turn, self._timing)
@@ -694,28 +695,44 @@ class CallSession:
             await asyncio.sleep(min(TEMPORAL_BACK_EVERY_S, left))
         return False
 
-    async def _filler_if_slow(self, timing: TurnTiming) -> None:
-        """No dead air: if the turn has no agent audio after a moment, say "one moment, checking";
-        while there is still no word of the reply (Claude retrying up to its step timeout, the
-        store slow), say "one more second" / "thank you for waiting" every
-        ``filler_again_after_ms`` (at most ``STILL_WAITING_MAX`` times), so the line is never
-        silent for longer than that before the answer or the apology. Cancelled as soon as the
-        workflow answers."""
-        await asyncio.sleep(self._settings.filler_after_ms / 1000)
-        if not self._say_filler(timing):
-            return
-        for phrase in itertools.islice(itertools.cycle(STILL_WAITING_PHRASES), STILL_WAITING_MAX):
-            await asyncio.sleep(self._settings.filler_again_after_ms / 1000)
-            if self._playback.reply_reached_caller():
-                return
-            self._say_filler(None, phrase)
+    async def _no_dead_air(self) -> None:
+        """No dead air while a turn is with the workflow. Nothing said ``filler_after_ms`` after
+        the turn was sent: "Хвилинку, перевіряю."; from then on, whenever the line has been quiet
+        for ``filler_again_after_ms`` and the turn is not over, "Ще секунду, будь ласка." /
+        "Дякую за терпіння, ще мить." in turn, up to ``STILL_WAITING_MAX`` times. That covers a
+        reply that has not begun (Claude retrying, a slow engine) and one that stopped after its
+        first words (a model call after a tool call that hangs, a slow store). Cancelled as soon
+        as the workflow answers."""
+        settings = self._settings
+        quiet_since = time.monotonic()
+        wait_s = settings.filler_after_ms / 1000
+        checked, still = False, 0
+        while still < STILL_WAITING_MAX:
+            now = time.monotonic()
+            if not self._may_fill():
+                quiet_since = now
+                wait_s = settings.filler_again_after_ms / 1000  # something was said: now the quiet counts
+            elif now - quiet_since >= wait_s:
+                if not checked and not self._playback.reply_reached_caller():
+                    self._say_filler(None, Phrase.CHECKING)
+                else:
+                    self._say_filler(None, STILL_WAITING_PHRASES[still % len(STILL_WAITING_PHRASES)])
+                    still += 1
+                checked = True
+                quiet_since, wait_s = time.monotonic(), settings.filler_again_after_ms / 1000
+                continue
+            await asyncio.sleep(min(DEAD_AIR_TICK_S, max(0.0, quiet_since + wait_s - now)))
+
+    def _may_fill(self) -> bool:
+        """The line is quiet and a filler would talk over nobody and cut nothing off."""
+        return (
+            not self._playback.is_playing and not self._ending and not self._interrupted
+            and self._barge is None and not self._endpointer.in_speech
+        )
 
     def _say_filler(self, timing: TurnTiming | None, phrase: Phrase = Phrase.CHECKING) -> bool:
         """A filler unless the turn has been heard from (or is over, or interrupted)."""
-        if (
-            (timing is None or timing.first_audio_at is None) and not self._playback.is_playing
-            and not self._ending and not self._interrupted and self._barge is None
-        ):
+        if (timing is None or timing.first_audio_at is None) and self._may_fill():
             metrics.FILLERS.inc()
             self._playback.play(self.ctx.phrases.get(phrase, self.rate))  # not words of the reply
             return True

@@ -170,6 +170,21 @@ def test_heard_text_follows_the_audio_played_sentence_by_sentence_and_within_one
     assert playback.drop() == ""
 
 
+def test_a_filler_said_while_a_sentence_is_synthesised_is_not_its_words() -> None:
+    """The line went quiet while a sentence was being synthesised, and "Ще секунду" was queued
+    first: the caller hearing that filler has heard nothing of the sentence."""
+    wire = _Wire()
+    playback = Playback(wire)
+    playback.begin_reply()
+    sentence = playback.open_sentence("Замовлення оформлено.")
+    playback.play(bytes(16 * 1000))  # the filler
+    playback.extend(sentence, bytes(16 * 1000))
+    wire.play(900)
+    assert playback.heard_text() == "" and not playback.reply_reached_caller()
+    wire.play(1100)
+    assert playback.heard_text() == "Замовлення оформлено."
+
+
 # --- barge-in --------------------------------------------------------------------------------------
 
 
@@ -357,9 +372,9 @@ async def test_a_very_slow_turn_hears_a_word_every_few_seconds_until_the_answer(
     fillers = _count(metrics.FILLERS)
     async with _call(system) as (leg, edge):
         await leg.wait_agent_quiet(500, timeout=15, after=0.0)
-        _slow_tts(system, monkeypatch, 5.5, sentences=1)
+        _slow_tts(system, monkeypatch, 7.0, sentences=1)
         asked = await _say(leg, edge, voice, ASK_WINTER)
-        answer = await leg.wait_for_agent_audio(after=asked + 5.5, timeout=15)  # the answer, after all
+        answer = await leg.wait_for_agent_audio(after=asked + 7.0, timeout=15)  # the answer, after all
         await leg.wait_agent_quiet(1500, timeout=60, after=asked)
         heard = [_times_heard(system, leg, p) for p in (Phrase.CHECKING, Phrase.STILL_CHECKING,
                                                          Phrase.STILL_WAITING, Phrase.APOLOGY)]
@@ -367,6 +382,36 @@ async def test_a_very_slow_turn_hears_a_word_every_few_seconds_until_the_answer(
         gaps = _silences(leg, first, answer)
     assert heard[0] == 1 and heard[1] >= 1 and heard[2] >= 1 and heard[3] == 0
     assert _count(metrics.FILLERS) == fillers + sum(heard[:3])
+    assert max(gaps) < 1.5 + 0.5  # never longer than filler_again_after_ms without a word
+
+
+async def test_a_reply_that_stops_after_its_first_words_is_not_left_in_silence(system, voice, monkeypatch) -> None:
+    """The reply's first sentence is said, then its next words take 5 s (a model call after a
+    tool call that hangs, a slow store): the caller hears "Ще секунду, будь ласка." in the
+    pause, not seconds of silence, and not "Хвилинку, перевіряю." (the answer has begun)."""
+    monkeypatch.setattr(system.edge.ctx.settings, "filler_again_after_ms", 1500)
+    fillers = _count(metrics.FILLERS)
+    sentences: list[str] = []
+    speak = session_module.CallSession.speak
+
+    async def second_sentence_late(self, text: str) -> None:
+        sentences.append(text)
+        if len(sentences) == 2:
+            await asyncio.sleep(5.0)
+        await speak(self, text)
+
+    async with _call(system) as (leg, edge):
+        await leg.wait_agent_quiet(500, timeout=15, after=0.0)
+        monkeypatch.setattr(session_module.CallSession, "speak", second_sentence_late)
+        asked = await _say(leg, edge, voice, ASK_WINTER)
+        first = await leg.wait_for_agent_audio(after=asked, timeout=10)
+        await leg.wait_agent_quiet(2500, timeout=60, after=asked)
+        heard = [_times_heard(system, leg, p) for p in (Phrase.CHECKING, Phrase.STILL_CHECKING,
+                                                         Phrase.STILL_WAITING)]
+        gaps = _silences(leg, first, time.monotonic())
+    assert len(sentences) >= 3  # the reply went on after the pause
+    assert heard[0] == 0 and heard[1] >= 1
+    assert _count(metrics.FILLERS) == fillers + sum(heard)
     assert max(gaps) < 1.5 + 0.5  # never longer than filler_again_after_ms without a word
 
 
