@@ -53,6 +53,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from bench.report import Stats
 from chaos.fake_anthropic import Answer, Failure, FakeAnthropic, Pause, Reply, ToolUse
 from chaos.report import ChaosResult, Scenario
+from chaos.wire import WaitingPhrases
 
 log = logging.getLogger("chaos.orders")
 
@@ -61,7 +62,6 @@ AGENT_WPM = 450  # the agent talks fast (as in the tests): shorter calls, the sa
 NO_AUDIO_S = 10.0  # a turn with no agent audio this long is unanswered
 SILENCE_LIMIT_S = 3.0  # end of the caller's speech → first agent audio: longer is dead air
 QUIET_MS = 1300  # the agent has finished its reply after this much silence
-FILLER_ONLY_S = 1.2  # a reply with no more audio than this so far is the filler alone
 REPLY_TIMEOUT_S = 60.0
 SETTLE_TIMEOUT_S = 240.0  # a call's workflow waits for its fulfilments, retried through faults
 
@@ -184,23 +184,26 @@ async def synthesise(texts: Sequence[str]) -> dict[str, bytes]:
     return dict(zip(unique, await synthesise_lines(unique, RATE), strict=True))
 
 
-async def dial_all(settings: Any, calls: Sequence[OrderCall], voice: dict[str, bytes]) -> None:
+async def dial_all(settings: Any, calls: Sequence[OrderCall], voice: dict[str, bytes],
+                   waiting: WaitingPhrases) -> None:
     from bench.callers import edge_http
 
     async with edge_http(settings.edge_url) as http:
-        await asyncio.gather(*(_dial(http, settings, call, voice) for call in calls))
+        await asyncio.gather(*(_dial(http, settings, call, voice, waiting) for call in calls))
 
 
-async def _dial(http: httpx.AsyncClient, settings: Any, call: OrderCall, voice: dict[str, bytes]) -> None:
+async def _dial(http: httpx.AsyncClient, settings: Any, call: OrderCall, voice: dict[str, bytes],
+                waiting: WaitingPhrases) -> None:
     try:
         await asyncio.sleep(call.start_delay_s)
-        await _speak_script(http, settings, call, voice)
+        await _speak_script(http, settings, call, voice, waiting)
     except Exception as err:  # noqa: BLE001 - one caller's failure is reported, not raised
         log.exception("caller %s failed", call.call_id)
         call.error = call.error or f"{type(err).__name__}: {err}"
 
 
-async def _speak_script(http: httpx.AsyncClient, settings: Any, call: OrderCall, voice: dict[str, bytes]) -> None:
+async def _speak_script(http: httpx.AsyncClient, settings: Any, call: OrderCall, voice: dict[str, bytes],
+                        waiting: WaitingPhrases) -> None:
     from callcenter.simulator.asterisk_leg import AsteriskLeg
 
     plan = call.hangup
@@ -274,10 +277,10 @@ async def _speak_script(http: httpx.AsyncClient, settings: Any, call: OrderCall,
             # The caller hears the reply out; the long offer it cuts short with its order.
             try:
                 if number == 1:
-                    await _first_of(_hear_out(leg, call.quiet_ms, speech_end),
+                    await _first_of(_hear_out(leg, call.quiet_ms, first, waiting),
                                     _heard_for(leg, speech_end, OFFER_BARGE_IN_S))
                 else:
-                    await _hear_out(leg, call.quiet_ms, speech_end)
+                    await _hear_out(leg, call.quiet_ms, first, waiting)
             except ConnectionError:
                 call.ended_by = "agent"  # its last words, then the edge ended the call
                 return
@@ -293,18 +296,15 @@ async def _speak_script(http: httpx.AsyncClient, settings: Any, call: OrderCall,
         await leg.close()
 
 
-async def _hear_out(leg: Any, quiet_ms: int, speech_end: float) -> None:
-    """Wait until the agent's reply is over: ``quiet_ms`` of silence after it, or, when all it
-    said so far is the filler ("Хвилинку, перевіряю."), the answer the filler promised (as a
-    caller would), for up to ``NO_AUDIO_S`` more."""
-    await leg.wait_agent_quiet(quiet_ms, timeout=REPLY_TIMEOUT_S, after=speech_end)
-    if _audible_s(leg.received, speech_end) > FILLER_ONLY_S:
-        return
+async def _hear_out(leg: Any, quiet_ms: int, first: float, waiting: WaitingPhrases) -> None:
+    """Wait until the agent's reply is over: past the waiting phrases ("Хвилинку, перевіряю.",
+    "Ще секунду, будь ласка.") to the answer they promised (as a caller would, for up to
+    ``NO_AUDIO_S`` after each), then ``quiet_ms`` of silence after it."""
     try:
-        more = await leg.wait_for_agent_audio(after=time.monotonic(), timeout=NO_AUDIO_S)
+        answer, _ = await waiting.answer_after(leg, first, NO_AUDIO_S)
     except TimeoutError:
         return
-    await leg.wait_agent_quiet(quiet_ms, timeout=REPLY_TIMEOUT_S, after=more - 0.001)
+    await leg.wait_agent_quiet(quiet_ms, timeout=REPLY_TIMEOUT_S, after=answer - 0.001)
 
 
 async def _heard_for(leg: Any, since: float, seconds: float) -> None:
@@ -596,7 +596,7 @@ async def order_calls(servers: Servers, calls: Sequence[OrderCall], *, settle_s:
                               store_faults=store_faults, espeak_rate_wpm=AGENT_WPM, **overrides) as system, \
             clean_store(servers.database_url) as store_url:
         t1 = time.monotonic()
-        await dial_all(system.settings, calls, voice)
+        await dial_all(system.settings, calls, voice, WaitingPhrases.of_edge(system.edge.ctx.phrases, RATE))
         t2 = time.monotonic()
         audits = await audit_calls(servers.client, system.pool, store_url, calls, settle_s=settle_s)
         log.info("%d calls: voice and system %.1f s, calls %.1f s, audit %.1f s",
@@ -735,16 +735,16 @@ def answer_for(messages: list[dict[str, Any]]) -> Reply:
                 return Reply("Є такі шини. ", f"{offers}. ", "Яку оформимо і як доставити?")
         return Reply("На жаль, такого розміру зараз немає. ", "Підібрати інший розмір?")
     said = texts[-1].lower()
-    if "шини" in said:
-        query = next((q for line, q in SIZE_LINES if line.lower() == said), SIZE_LINES[0][1])
-        return Reply(ToolUse("search_tires", {**query, "limit": 3}))
     skus = _skus(messages, "search_tires")
     pick = next((i for i, word in enumerate(PICKS) if word in said), 0)
-    if "оформ" in said and len(skus) > pick:
+    if "оформ" in said and len(skus) > pick:  # before the size: "Оформлюйте першу, дві шини, ..."
         return Reply(ToolUse("create_order", {
             "items": [{"sku": skus[pick], "quantity": 2 if "дві" in said else 4}],
             "delivery_method": "nova_poshta", "city": "Київ", "branch": "23",
         }))
+    if "шини" in said:
+        query = next((q for line, q in SIZE_LINES if line.lower() == said), SIZE_LINES[0][1])
+        return Reply(ToolUse("search_tires", {**query, "limit": 3}))
     if "побачення" in said:
         return Reply(ToolUse("end_call", {"reason": "клієнт попрощався"}))
     return Reply("Чим ще можу допомогти?")

@@ -6,8 +6,8 @@ placing an order (``ORDER_LINES``: search, stock, the order with its details, "�
 break a process in the middle, and then check what a caller and the back office would check:
 
 * the caller: every line they said was answered (the first sound and the answer itself are
-  timed on the wire; the filler "Хвилинку, перевіряю." and the edge's apology are recognised
-  by their samples), and the call went on instead of being handed to an operator;
+  timed on the wire; the edge's waiting phrases ("Хвилинку, перевіряю.", "Ще секунду, будь
+  ласка.", ...) and its apology are recognised by their samples), and the call went on instead of being handed to an operator;
 * the back office: each call's workflow completed and left its call record
   (``callcenter.calls``, with the right hangup reason and time); every order the caller
   confirmed exists exactly once in the store (``StoreClient.orders_by_phone``) and nothing
@@ -46,6 +46,7 @@ import httpx
 
 from bench.callers import synthesise_lines
 from chaos.report import ChaosResult, Scenario
+from chaos.wire import WaitingPhrases, WirePhrase
 
 RATE = 16000
 AGENT_WPM = 450  # the agent talks faster than on the phone: the same code paths, shorter calls
@@ -83,8 +84,8 @@ class HeardTurn:
     text: str
     speech_end: float
     first_sound: float | None = None  # the first agent audio after the line (a filler counts)
-    answer: float | None = None  # the first audio of the answer itself (after the filler, if any)
-    filler: bool = False  # "Хвилинку, перевіряю." came first
+    answer: float | None = None  # the first audio of the answer itself (after any waiting phrases)
+    filler: bool = False  # "Хвилинку, перевіряю." (and maybe "Ще секунду, будь ласка.") came first
     apology: bool = False  # the answer was the edge's apology (then a transfer or a callback)
     error: str = ""
 
@@ -129,55 +130,17 @@ class Edge:
     url: str
     host: str
     audiosocket_port: int
-    filler: bytes
-    apology: bytes
+    waiting: WaitingPhrases
+    apology: WirePhrase
 
 
-class _Phrase:
-    """A cached phrase as it appears on the wire: its audible samples and length."""
-
-    def __init__(self, pcm: bytes) -> None:
-        import numpy as np
-
-        samples = np.frombuffer(pcm, dtype=np.int16)
-        nonzero = np.flatnonzero(samples)
-        audible = samples[nonzero[0] : nonzero[-1] + 1].tobytes() if nonzero.size else b""
-        self.length_s = len(audible) / 2 / RATE
-        # 100 ms from three places in it: a stall of the sender can split the phrase on the
-        # wire, but not all three.
-        self.probes = [audible[(at := (len(audible) * k // 12) & ~1) : at + RATE // 5] for k in (2, 5, 8)]
-
-    async def heard_at(self, leg: Any, at: float) -> bool:
-        """Did this phrase start at ``at`` (the arrival of an audible frame)?"""
-        if not self.probes or not self.probes[0]:
-            return False
-        deadline = at + self.length_s + 0.1
-        while time.monotonic() < deadline and not leg.remote_closed.is_set():
-            await asyncio.sleep(0.02)
-        head = leg.agent_audio(after=at - 0.001)[: int((self.length_s + 0.5) * RATE) * 2]
-        return any(probe in head for probe in self.probes)
-
-    def end_after(self, leg: Any, at: float) -> float:
-        """Arrival of its last frame, counting its length in audible frames from ``at``."""
-        played, end = 0.0, at
-        for frame in leg.received[leg._index_after(at - 0.001):]:
-            if not frame.silent:
-                played, end = played + frame.duration_s, frame.t
-                if played >= self.length_s - 0.001:
-                    break
-        return end
-
-
-async def _hear(leg: Any, turn: HeardTurn, filler: _Phrase, apology: _Phrase) -> None:
-    """Wait for the answer to ``turn``: its first sound, and the answer itself after a filler."""
+async def _hear(leg: Any, turn: HeardTurn, edge: Edge) -> None:
+    """Wait for the answer to ``turn``: its first sound, and the answer itself after the
+    waiting phrases, if any."""
     turn.first_sound = await leg.wait_for_agent_audio(after=turn.speech_end, timeout=REPLY_TIMEOUT_S)
-    turn.filler = await filler.heard_at(leg, turn.first_sound)
-    if turn.filler:
-        turn.answer = await leg.wait_for_agent_audio(after=filler.end_after(leg, turn.first_sound),
-                                                     timeout=REPLY_TIMEOUT_S)
-    else:
-        turn.answer = turn.first_sound
-    turn.apology = await apology.heard_at(leg, turn.answer)
+    turn.answer, waited = await edge.waiting.answer_after(leg, turn.first_sound, REPLY_TIMEOUT_S)
+    turn.filler = waited > 0
+    turn.apology = await edge.apology.heard_at(leg, turn.answer)
 
 
 async def dial(
@@ -200,7 +163,6 @@ async def dial(
     from callcenter.simulator.asterisk_leg import AsteriskLeg
 
     barge_in = barge_in or {}
-    filler, apology = _Phrase(edge.filler), _Phrase(edge.apology)
     async with httpx.AsyncClient(base_url=edge.url, timeout=5.0, trust_env=False) as http:
         (await http.post(
             f"/calls/{view.call_id}/register",
@@ -236,7 +198,7 @@ async def dial(
                 view.turns.append(turn)
                 view.said[i].set()
                 try:
-                    await _hear(leg, turn, filler, apology)
+                    await _hear(leg, turn, edge)
                     if i + 1 not in barge_in:
                         with contextlib.suppress(ConnectionError):  # the last words, then the edge hangs up
                             await leg.wait_agent_quiet(QUIET_MS, timeout=REPLY_TIMEOUT_S, after=turn.answer)
@@ -484,8 +446,8 @@ def _edge_address(running_edge: Any) -> Edge:
         url=f"http://127.0.0.1:{running_edge.http_port}",
         host="127.0.0.1",
         audiosocket_port=running_edge.audiosocket_port,
-        filler=running_edge.ctx.phrases.get(Phrase.CHECKING, RATE),
-        apology=running_edge.ctx.phrases.get(Phrase.APOLOGY, RATE),
+        waiting=WaitingPhrases.of_edge(running_edge.ctx.phrases, RATE),
+        apology=WirePhrase(running_edge.ctx.phrases.get(Phrase.APOLOGY, RATE), RATE),
     )
 
 

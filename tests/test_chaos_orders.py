@@ -130,6 +130,8 @@ async def test_llm_timeouts_cost_no_order_and_every_turn_hears_the_agent(order_f
     assert checked["LLM hung"] + checked["LLM order turns hung"] >= 1, "no request hung"
     assert checked["orders"] == checked["SMS"] == checked["confirmed"]
     assert checked["turns with no audio"] == 0
+    p95, worst = (float(v) for v in str(checked["longest pause inside a reply p95/max s"]).split("/"))
+    assert worst <= orders.SILENCE_LIMIT_S  # a stalled reply is covered by "Ще секунду, будь ласка."
 
 
 # --- the parts, without calls ---------------------------------------------------------------------
@@ -147,7 +149,8 @@ def _tool_round(name: str, content: str, *, error: bool = False) -> list[dict]:
 SEARCH_RESULT = (
     '{"total":2,"items":[{"sku":"A-1","brand":"Rosava","model":"Snowgard","size":"205/55 R16","season":"winter",'
     '"studded":false,"price_uah":2410},{"sku":"B-2","brand":"Nokian","model":"Hakka","size":"205/55 R16",'
-    '"season":"winter","studded":false,"price_uah":4100}]}'
+    '"season":"winter","studded":false,"price_uah":4100},{"sku":"C-3","brand":"Matador","model":"MP 93",'
+    '"size":"205/55 R16","season":"winter","studded":false,"price_uah":2500}]}'
 )
 
 
@@ -165,6 +168,11 @@ def test_the_scripted_model_searches_offers_and_orders_what_the_caller_picked() 
                {"role": "user", "content": [{"type": "text", "text": lines[1]}]}]
     (order,) = orders.answer_for(history).parts
     assert order.name == "create_order" and order.input["items"] == [{"sku": "B-2", "quantity": 4}]
+    variants = len(orders.SIZE_LINES) * len(orders.PICKS) * len(orders.QUANTITIES)
+    for variant in range(variants):  # "дві шини" is an order too, not a size
+        line = orders.order_lines(variant)[1]
+        (order,) = orders.answer_for([*history[:-1], {"role": "user", "content": [{"type": "text", "text": line}]}]).parts
+        assert order.name == "create_order", line
 
     failed = "".join(p for p in orders.answer_for(_tool_round("search_tires", "store down", error=True)).parts
                      if isinstance(p, str))
