@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import media_edge.audiosocket.pacer as pacer_module
 from media_edge.audiosocket.pacer import PacerPriority, PlayoutPacer, SocketFrameWriter, raise_thread_priority
 from media_edge.audiosocket.protocol import FrameKind, FrameParser, encode_frame
 from media_edge.audiosocket.server import AudioIn, AudioSocketConnection, serve_audiosocket
@@ -186,7 +187,12 @@ async def test_a_peer_that_goes_away_takes_its_clock_off_the_pacer() -> None:
         await shut(server, pacer)
 
 
-def test_a_peer_that_reads_nothing_gets_whole_frames_and_the_rest_is_dropped() -> None:
+@pytest.mark.parametrize("write", ["libc", "os.write"])
+def test_a_peer_that_reads_nothing_gets_whole_frames_and_the_rest_is_dropped(write, monkeypatch) -> None:
+    """Both ways of writing: libc's write holding the GIL, and os.write where libc cannot be
+    loaded through ctypes."""
+    if write == "os.write":
+        monkeypatch.setattr(pacer_module, "_WRITE", None)
     ours, theirs = socket.socketpair()
     ours.setblocking(False)
     ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
@@ -216,6 +222,20 @@ def test_a_peer_that_reads_nothing_gets_whole_frames_and_the_rest_is_dropped() -
     audio = [payload for _, payload in received[:-1]]
     assert len(audio) == len(frames) - writer.dropped
     assert audio == [frame[3:] for frame in frames[: len(audio)]]  # the first ones, in order
+
+
+@pytest.mark.parametrize("write", ["libc", "os.write"])
+def test_writing_to_a_peer_that_is_gone_raises(write, monkeypatch) -> None:
+    if write == "os.write":
+        monkeypatch.setattr(pacer_module, "_WRITE", None)
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)
+    writer = SocketFrameWriter(ours)
+    theirs.close()
+    with pytest.raises(BrokenPipeError):
+        writer(encode_frame(FrameKind.SLIN_8K, bytes(FRAME_8K)))
+    assert writer.close() == b""
+    ours.close()
 
 
 _PRIORITY_PROBE = """

@@ -187,8 +187,9 @@ class PlayoutPacer:
             time.sleep(delay)
         with self._lock:
             entries = tuple(self._entries.values())
-        if now_of() - deadline > self._resync_after:
-            deadline = self._t0 = now_of()
+        now = now_of()
+        if now - deadline > self._resync_after:
+            deadline = self._t0 = now
             self._n = 0
             for entry in entries:
                 entry.clock.count_resync()

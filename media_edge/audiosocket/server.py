@@ -373,6 +373,19 @@ class AudioSocketConnection(asyncio.Protocol):
                 self._paced_writer = SocketFrameWriter(sock)
         return self._paced_writer is not None
 
+    async def _take_socket_back(self) -> asyncio.Transport | None:
+        """Playout stopped and the socket the loop's alone: the rest of a frame the pacer cut
+        short is written first, so Asterisk's parser stays in step. Returns the transport if
+        it can still be written to."""
+        await self.playout.stop()
+        rest = self._release_paced_writer()
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return None
+        if rest:
+            transport.write(rest)
+        return transport
+
     def _release_paced_writer(self) -> bytes:
         """The pacer no longer writes (the clock is halted): the socket is the loop's again.
         Returns the rest of a frame the pacer left cut short, to be written first."""
@@ -420,21 +433,16 @@ class AudioSocketConnection(asyncio.Protocol):
 
     async def hangup(self) -> None:
         """Tell Asterisk to hang up (0x00 frame), then close the connection."""
-        await self.playout.stop()
-        rest = self._release_paced_writer()
-        transport = self._transport
-        if not self._closed and transport is not None and not transport.is_closing():
+        transport = await self._take_socket_back()
+        if not self._closed and transport is not None:
             self.end_reason = self.end_reason or "edge hangup"
-            transport.write(rest + _HANGUP_FRAME)
+            transport.write(_HANGUP_FRAME)
         await self.close()
 
     async def close(self) -> None:
         """Stop playout and close the socket (what is written still goes out, for up to a
         second); safe to call more than once."""
-        await self.playout.stop()
-        rest = self._release_paced_writer()
-        if rest and self._transport is not None and not self._transport.is_closing():
-            self._transport.write(rest)  # the frame cut short, so Asterisk's parser stays in step
+        await self._take_socket_back()
         if self._closed:
             return
         self._closed = True
