@@ -13,9 +13,10 @@ import argparse
 import asyncio
 import importlib
 import logging
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 
 from chaos.report import ChaosResult, Scenario, markdown_table, text_report
@@ -62,6 +63,20 @@ async def run_scenarios(scenarios: Sequence[Scenario], *, quick: bool, out=sys.s
     return results
 
 
+async def until_terminated[T](work: Awaitable[T]) -> T:
+    """Await ``work``; SIGTERM (a timeout, ``kill``) cancels it as Ctrl-C does, so every
+    scenario's cleanup stops the Temporal server, PostgreSQL and workers it started instead of
+    leaving them running (SIGTERM's default would end the process on the spot)."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await work
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
 def markdown_section(results: Sequence[ChaosResult], info: dict[str, object], quick: bool) -> str:
     return "\n".join([
         HEADING,
@@ -88,7 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     for name in ("media_edge", "temporalio", "activities", "workflows", "store", "uvicorn", "callcenter"):
         logging.getLogger(name).setLevel(logging.ERROR)  # the faults are on purpose; the report says what broke
-    results = asyncio.run(run_scenarios(scenarios, quick=args.quick))
+    try:
+        results = asyncio.run(until_terminated(run_scenarios(scenarios, quick=args.quick)))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("chaos: stopped before the end; the servers and workers it started are stopped too", file=sys.stderr)
+        return 130
     if args.output is not None:
         from bench.report import machine_info, replace_section
         from callcenter.settings import get_settings

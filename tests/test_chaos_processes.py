@@ -10,7 +10,12 @@ every call's workflow completed with its record (and the record says how and whe
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
+import time
 
+import psutil
 import pytest
 import pytest_asyncio
 
@@ -72,3 +77,39 @@ async def test_a_temporal_restart_mid_call_and_at_hangup_loses_nothing(process_f
     assert office.rows[view.call_id]["hangup_reason"] == "caller_hangup"
     assert (office.confirmed, office.orders, office.sms_sent) == (1, 1, 1)
     assert result.lost == []
+
+
+@pytest.mark.timeout(120)
+def test_a_chaos_run_stopped_with_sigterm_leaves_no_process_behind() -> None:
+    """A chaos run cut short (a timeout, ``kill``) stops the Temporal server, PostgreSQL and
+    worker it started: they used to run on after it."""
+    run = subprocess.Popen([sys.executable, "-m", "callcenter", "chaos", "--only", "worker_kill"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        parent = psutil.Process(run.pid)
+        deadline = time.monotonic() + 60
+        started: list[psutil.Process] = []
+        while time.monotonic() < deadline and run.poll() is None:
+            started = parent.children(recursive=True)
+            names = {_name(p) for p in started}
+            if {"temporal", "postgres", "worker"} <= names:
+                break
+            time.sleep(0.2)
+        assert {"temporal", "postgres", "worker"} <= {_name(p) for p in started}, "the scenario never got going"
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(30) == 130
+        _, alive = psutil.wait_procs(started, timeout=10)
+        assert alive == []
+    finally:
+        if run.poll() is None:
+            run.kill()
+
+
+def _name(process: psutil.Process) -> str:
+    """temporal, postgres, worker (a ``callcenter worker``), or what else it is."""
+    try:
+        if "worker" in process.cmdline():
+            return "worker"
+        return process.name()
+    except psutil.Error:
+        return "gone"
