@@ -87,4 +87,4 @@ class CallRecordActivities:
         if inserted:  # counted once: not by a failed attempt, nor by a retry after the commit
             count_call(record.outcome.value)
             if record.transfer is not None:
-                count_transfer(record.transfer.summary.removeprefix("ШІ: ") or "unknown")
+                count_transfer(record.transfer.reason.value)

@@ -66,7 +66,7 @@ def count_call(outcome: str) -> None:
 
 
 def count_transfer(reason: str) -> None:
-    """A call handed to an operator (caller_asked, agent_failed, store_down, …)."""
+    """A call handed to an operator, by ``TransferReason``: agent, agent_failed, edge_full."""
     TRANSFERS.labels(reason=_label(reason)).inc()
 
 

@@ -189,7 +189,7 @@ async def _call_records(system: System, call_ids: set[str], timeout: float) -> d
     rows: list[Any] = []
     while True:
         rows = await system.pool.fetch(
-            "SELECT call_id::text AS call_id, hangup_reason, outcome, turns FROM callcenter.calls "
+            "SELECT call_id::text AS call_id, caller_number, hangup_reason, outcome, turns FROM callcenter.calls "
             "WHERE call_id = ANY($1::uuid[]) AND ended_at IS NOT NULL",
             ids,
         )

@@ -22,7 +22,8 @@ from media_edge.audiosocket.server import AudioSocketConnection, serve_audiosock
 from activities.brain.factory import make_brains
 from media_edge.engines import make_stt, make_tts
 from media_edge.phrases import PHRASES
-from media_edge.registry import CallRegistry, Disposition, DispositionAction
+from media_edge.overflow import hand_over_when_full
+from media_edge.registry import CallRegistry
 from media_edge.session import CallSession, EdgeContext
 from media_edge.stt.simulated_stt import SimulatedRecognizer
 from media_edge.tts.phrase_cache import PhraseCache
@@ -84,7 +85,7 @@ async def start_edge(settings: Settings) -> RunningEdge:
 
     async def handle(conn: AudioSocketConnection) -> None:
         if len(registry.sessions) >= settings.edge_max_calls:
-            await hand_over_when_full(conn, registry, settings.edge_max_calls)
+            await hand_over_when_full(conn, ctx)
             return
         await CallSession(conn, ctx).run()
 
@@ -97,20 +98,6 @@ async def start_edge(settings: Settings) -> RunningEdge:
         settings.edge_id, settings.edge_host, audiosocket_port, http.port, settings.edge_task_queue,
     )
     return RunningEdge(ctx, audiosocket_port, http.port, server, http, worker, worker_task, store, ops)
-
-
-async def hand_over_when_full(conn: AudioSocketConnection, registry: CallRegistry, limit: int) -> None:
-    """A call beyond ``edge_max_calls``: the dialplan sends it to the operators at once, rather
-    than every call on the edge getting slower. Its registration is dropped (no session takes it)."""
-    assert conn.call_id is not None
-    registry.take_registration(conn.call_id)
-    registry.set_disposition(
-        conn.call_id,
-        Disposition(action=DispositionAction.TRANSFER, queue="operators", caller_name="Агент перевантажений"),
-    )
-    metrics.CALLS.labels(end="edge_full").inc()
-    log.warning("call %s: the edge carries %d calls, its limit; handed to the operators", conn.call_id, limit)
-    await conn.hangup()
 
 
 def freeze_startup_heap() -> None:

@@ -24,7 +24,7 @@ from callcenter.settings import Settings
 from media_edge.phrases import PHRASES
 from workflows import search_attributes as sa
 from workflows.call_workflow import CallWorkflow
-from workflows.models import CallerTurn, CallOutcome, CallSnapshot, NextAction, Role
+from workflows.models import CallerTurn, CallOutcome, CallSnapshot, NextAction, Role, TransferReason
 from workflows.starter import end_call, new_call_start, send_turn, start_call
 
 HISTORY = Path(__file__).parent / "histories" / "call_two_turns_then_transfer.json"
@@ -159,6 +159,7 @@ async def test_transfer_sets_outcome_and_search_attributes(temporal_client: Clie
     assert result.next == NextAction.TRANSFER
     assert result.say_text == PHRASES["transfer"]
     assert result.transfer is not None and result.transfer.summary == "ШІ: клієнт попросив"
+    assert result.transfer.reason == TransferReason.AGENT  # the metric's label: a fixed set, not the summary
 
     with pytest.raises(WorkflowUpdateFailedError):  # after a transfer the agent takes no more turns
         await send_turn(handle, CallerTurn(turn_id=2, text="Алло"))
@@ -191,6 +192,7 @@ async def test_failed_agent_step_apologises_and_transfers(temporal_client: Clien
     assert result.next == NextAction.TRANSFER
     assert result.say_text is not None and result.say_text.startswith(PHRASES["apology"])
     assert result.transfer is not None and "технічна помилка" in result.transfer.summary
+    assert result.transfer.reason == TransferReason.AGENT_FAILED
     await end_call(handle, "transfer")
     snapshot = await handle.result()
     assert snapshot.outcome == CallOutcome.TRANSFERRED

@@ -159,7 +159,8 @@ async def test_a_second_leg_on_a_live_call_is_refused_and_the_call_goes_on(chaos
 
 async def test_a_call_beyond_the_edges_limit_goes_straight_to_the_operators(chaos_system, monkeypatch) -> None:
     """A flood of legs used to slow every call on the edge; past ``edge_max_calls`` a new leg is
-    hung up at once with a transfer disposition, and the calls already there go on."""
+    hung up at once with a transfer disposition, the calls already there go on, and the one
+    handed over still has its call record."""
     settings = chaos_system.settings
     registry = chaos_system.edge.ctx.registry
     pcm = await synthesise_lines(CALLER_LINES[:1])
@@ -179,6 +180,10 @@ async def test_a_call_beyond_the_edges_limit_goes_straight_to_the_operators(chao
         disposition = await http.get(f"/calls/{extra}/disposition", params={"format": "dialplan"})
         assert disposition.text.startswith("transfer,operators,")
         assert extra not in registry.sessions
+        # Not lost to ops: its workflow ran and the call has its record, as a transfer.
+        record = (await _call_records(chaos_system, {extra}, 30))[extra]
+        assert (record["outcome"], record["hangup_reason"]) == ("transferred", "edge_full")
+        assert record["caller_number"] == "+380671112233" and record["turns"] == 0
 
         stop = asyncio.Event()
         stop.set()

@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         Scenario,
         TranscriptEntry,
         TransferInfo,
+        TransferReason,
         TurnLatency,
         TurnResult,
     )
@@ -63,6 +64,8 @@ FULFILMENT_WAIT_ON_CALL = timedelta(seconds=5)
 FULFILMENT_WAIT_FOR_RECORD = timedelta(minutes=10)
 MAX_CONFIRMATION_ASKS = 2
 TRANSFER_SUMMARY_MAX = 40  # shown as the caller name on the operator's phone
+EDGE_FULL = "edge_full"  # the hangup reason of a call the edge had no room for (see starter)
+EDGE_FULL_SUMMARY = "Агент перевантажений"
 
 
 @dataclass
@@ -383,10 +386,11 @@ class CallWorkflow:
                 return result.number
         return None
 
-    def _transfer_to_operator(self, turn: CallerTurn, reply_text: str, reason: str) -> TurnResult:
+    def _transfer_to_operator(self, turn: CallerTurn, reply_text: str, reason: str,
+                              why: TransferReason = TransferReason.AGENT) -> TurnResult:
         self._scenarios.add(Scenario.TRANSFER)
         summary = f"ШІ: {reason}" if reason else "ШІ: дзвінок"
-        self._transfer = TransferInfo(summary=summary[:TRANSFER_SUMMARY_MAX])
+        self._transfer = TransferInfo(summary=summary[:TRANSFER_SUMMARY_MAX], reason=why)
         self._outcome = CallOutcome.TRANSFERRED
         self._upsert_outcome()
         notice = PHRASES["transfer"]
@@ -403,7 +407,7 @@ class CallWorkflow:
     def _fail_over(self, turn: CallerTurn) -> TurnResult:
         """The agent could not answer: apologise and hand the caller to a person."""
         self._add_entry(Role.SYSTEM, "agent step failed", turn_id=turn.turn_id)
-        result = self._transfer_to_operator(turn, "", "технічна помилка")
+        result = self._transfer_to_operator(turn, "", "технічна помилка", TransferReason.AGENT_FAILED)
         result.say_text = f"{PHRASES['apology']} {result.say_text}"
         return result
 
@@ -430,6 +434,11 @@ class CallWorkflow:
         if self._hangup.reason == "callback":  # the edge found no operator to transfer to
             self._outcome = CallOutcome.CALLBACK
             self._add_entry(Role.AGENT, PHRASES["callback"], turn_id=self._last_turn_id)
+        elif self._hangup.reason == EDGE_FULL:  # no agent took it: the dialplan queued it for a person
+            self._scenarios.add(Scenario.TRANSFER)
+            self._transfer = TransferInfo(summary=EDGE_FULL_SUMMARY, reason=TransferReason.EDGE_FULL)
+            self._outcome = CallOutcome.TRANSFERRED
+            self._add_entry(Role.SYSTEM, "the edge carried its limit of calls: straight to the operators", turn_id=0)
         elif self._outcome == CallOutcome.IN_PROGRESS:
             if self._hangup.reason == "error":
                 self._outcome = CallOutcome.FAILED

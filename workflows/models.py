@@ -135,9 +135,18 @@ class AgentStepResult(BaseModel):
     expect: ExpectedReply = ExpectedReply.OPEN  # what the reply asked the caller for
 
 
+class TransferReason(StrEnum):
+    """Why a call went to the operators (a metric label: a fixed set, unlike the summary)."""
+
+    AGENT = "agent"  # the agent handed over: the caller asked, or it cannot help
+    AGENT_FAILED = "agent_failed"  # the agent could not answer (Claude, a tool, the step failed)
+    EDGE_FULL = "edge_full"  # the edge already carried its limit of calls: no agent at all
+
+
 class TransferInfo(BaseModel):
     queue: str = "operators"
     summary: str  # short, shown as the caller name to the operator
+    reason: TransferReason = TransferReason.AGENT
 
 
 class TurnResult(BaseModel):

@@ -13,7 +13,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from callcenter.settings import Settings
 from media_edge.phrases import PHRASES
-from workflows.call_workflow import CallWorkflow
+from workflows.call_workflow import EDGE_FULL, CallWorkflow
 from workflows.masking import mask_phone
 from workflows.models import CallerTurn, CallStart, HangupInfo, TurnResult
 
@@ -65,6 +65,22 @@ async def start_call(client: Client, start: CallStart) -> TurnResult:
         claim = asyncio.ensure_future(operation.workflow_handle())
         claim.add_done_callback(lambda t: t.cancelled() or t.exception())
         raise
+
+
+async def start_overflow_call(client: Client, start: CallStart, at: datetime) -> None:
+    """A call the edge had no room for (the dialplan queues it for the operators): its workflow
+    starts already hung up (signal-with-start, reason ``EDGE_FULL``), so the call has its record
+    and ops find it beside the others."""
+    await client.start_workflow(
+        CallWorkflow.run,
+        start,
+        id=start.call_id,
+        task_queue=start.calls_task_queue,
+        start_signal="hangup",
+        start_signal_args=[HangupInfo(reason=EDGE_FULL, at=at)],
+        static_summary=f"Дзвінок {mask_phone(start.caller_number) or 'з прихованого номера'}: агент перевантажений",
+        static_details=f"edge {start.edge_id} full, dialled {start.dialled_number or '?'}, channel {start.channel or '?'}",
+    )
 
 
 async def send_turn(handle: WorkflowHandle, turn: CallerTurn) -> TurnResult:
