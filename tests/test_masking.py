@@ -26,6 +26,14 @@ def test_free_text_numbers_are_masked_in_any_spelling() -> None:
     assert "замовлення 1234" in masked, "short numbers (orders, sizes) stay readable"
 
 
+def test_call_and_run_ids_stay_whole_beside_a_masked_number() -> None:
+    """Ops copy ids from the log into the Temporal UI: their digit groups are not phone numbers."""
+    text = ("call 12345678-1234-1234-1234-123456789012 from +380501234567: "
+            "'workflow_run_id': '01a20e59-8380-8279-db12-a5a82befbda9'")
+    assert mask_phones_in(text) == ("call 12345678-1234-1234-1234-123456789012 from +38050***4567: "
+                                    "'workflow_run_id': '01a20e59-8380-8279-db12-a5a82befbda9'")
+
+
 def test_log_records_are_masked_before_any_handler_writes_them(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("test.masking")
     logger.addFilter(MaskPhonesFilter())

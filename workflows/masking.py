@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 _PHONE_RE = re.compile(r"\+?\d[\d\s()-]{8,}\d")
+# Call ids and Temporal run ids: their digit groups ("…-8380-8279-…") are not phone numbers, and
+# ops copy them from the logs into the Temporal UI.
+_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def mask_phone(number: str) -> str:
@@ -17,6 +20,16 @@ def mask_phone(number: str) -> str:
 
 
 def mask_phones_in(text: str) -> str:
-    """Mask every phone-number-looking run in free text (log lines)."""
+    """Mask every phone-number-looking run in free text (log lines); UUIDs stay whole."""
+    masked: list[str] = []
+    last = 0
+    for uuid in _UUID_RE.finditer(text):
+        masked += [_mask_runs(text[last : uuid.start()]), uuid.group(0)]
+        last = uuid.end()
+    masked.append(_mask_runs(text[last:]))
+    return "".join(masked)
+
+
+def _mask_runs(text: str) -> str:
     return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
 
