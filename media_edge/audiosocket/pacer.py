@@ -3,9 +3,10 @@
 With each call's clock on the event loop (``PlayoutClock.start()`` without a pacer), a frame is
 late by whatever the loop is doing when it falls due: another call's agent step, a socket read,
 a Temporal callback. At 50 calls that put 1 % of frames 7-15 ms late (docs/performance.md). The
-pacer wakes once per 20 ms on an absolute grid, takes the GIL (the switch interval is lowered to
-``SWITCH_INTERVAL_S`` so the loop yields it within about a millisecond) and writes the due frame
-of every call it carries straight to its socket, so a busy loop no longer delays the audio.
+pacer wakes every 5 ms on an absolute grid (a quarter of the 20 ms frame: each call has its own
+quarter), takes the GIL (the switch interval is lowered to ``SWITCH_INTERVAL_S`` so the loop
+yields it within about a millisecond) and writes the due frames of that quarter's calls straight
+to their sockets, so a busy loop no longer delays the audio.
 
 The thread asks the kernel for real-time scheduling (``SCHED_FIFO``, as Asterisk's own ``-p``
 does for its audio): with every core busy, an ordinary thread woke up to several milliseconds
@@ -77,12 +78,13 @@ def raise_thread_priority(wanted: PacerPriority) -> str:
 class PacerEntry:
     """One clock on the pacer; ``cancel`` takes it off (after its write in progress, if any)."""
 
-    __slots__ = ("_pacer", "clock", "active")
+    __slots__ = ("_pacer", "clock", "active", "slot")
 
-    def __init__(self, pacer: PlayoutPacer, clock: PlayoutClock) -> None:
+    def __init__(self, pacer: PlayoutPacer, clock: PlayoutClock, slot: int) -> None:
         self._pacer = pacer
         self.clock = clock
         self.active = True
+        self.slot = slot  # which sub-tick of the period writes its frames
 
     def cancel(self) -> None:
         with self.clock.lock:
@@ -93,28 +95,33 @@ class PacerEntry:
 class PlayoutPacer:
     """Writes the due frame of each carried clock every ``period_s``, from its own thread.
 
-    Frames are due on one grid for all calls (``t0 + n * period_s``); a clock added between two
-    ticks writes its first frame at the next one. If the thread falls more than
-    ``resync_after_s`` behind (the process was stopped), the grid restarts from now rather than
-    bursting the missed frames, and every clock counts a resync.
+    The period is cut into ``slots`` sub-ticks (``t0 + n * period_s / slots``) and each clock is
+    given the least busy one: its frames are due every ``period_s`` at its own phase. Writing
+    every call's frame at one instant put the last of 200 calls ~4 ms behind its deadline (one
+    write after another, bench/pacing.py); spread over four sub-ticks, a quarter of that. A
+    clock added between two sub-ticks writes its first frame at its slot's next one. If the
+    thread falls more than ``resync_after_s`` behind (the process was stopped), the grid restarts
+    from now rather than bursting the missed frames, and every clock counts a resync.
     """
 
     def __init__(
         self,
         period_s: float = 0.020,
         *,
+        slots: int = 4,
         resync_after_s: float = 0.100,
         clock: Callable[[], float] = time.monotonic,
         name: str = "playout-pacer",
         priority: PacerPriority = PacerPriority.NORMAL,
     ) -> None:
         self._period = period_s
+        self._tick_s = period_s / slots
         self._wanted_priority = priority
         self.priority: str | None = None  # what the thread got, once it runs
         self._resync_after = resync_after_s
         self._now = clock
         self._name = name
-        self._entries: dict[int, PacerEntry] = {}
+        self._slots: list[dict[int, PacerEntry]] = [{} for _ in range(slots)]
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -123,14 +130,15 @@ class PlayoutPacer:
 
     @property
     def calls(self) -> int:
-        return len(self._entries)
+        return sum(len(slot) for slot in self._slots)
 
     def add(self, clock: PlayoutClock) -> PacerEntry:
-        entry = PacerEntry(self, clock)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the playout pacer is closed")
-            self._entries[id(entry)] = entry
+            slot = min(range(len(self._slots)), key=lambda i: len(self._slots[i]))
+            entry = PacerEntry(self, clock, slot)
+            self._slots[slot][id(entry)] = entry
             if self._thread is None:
                 if sys.getswitchinterval() > SWITCH_INTERVAL_S:
                     sys.setswitchinterval(SWITCH_INTERVAL_S)
@@ -141,7 +149,7 @@ class PlayoutPacer:
 
     def _discard(self, entry: PacerEntry) -> None:
         with self._lock:
-            self._entries.pop(id(entry), None)
+            self._slots[entry.slot].pop(id(entry), None)
 
     def close(self) -> None:
         """Stop the thread (the clocks it carried stop writing)."""
@@ -169,30 +177,32 @@ class PlayoutPacer:
                 self._t0, self._n = self._now(), 0
 
     def _run_once(self) -> None:
-        """Wait for the next tick and write its frames (or wait for a first call)."""
+        """Wait for the next sub-tick and write its slot's frames (or wait for a first call)."""
         now_of = self._now
         with self._lock:
             if self._closed:
                 return
-            idle = not self._entries
+            idle = not any(self._slots)
             if idle:
                 self._wake.clear()
         if idle:
             self._wake.wait()
             self._t0, self._n = now_of(), 0
             return
-        deadline = self._t0 + self._n * self._period
+        deadline = self._t0 + self._n * self._tick_s
         delay = deadline - now_of()
         if delay > 0:
             time.sleep(delay)
-        with self._lock:
-            entries = tuple(self._entries.values())
         now = now_of()
         if now - deadline > self._resync_after:
             deadline = self._t0 = now
             self._n = 0
-            for entry in entries:
+            with self._lock:
+                everyone = [entry for slot in self._slots for entry in slot.values()]
+            for entry in everyone:
                 entry.clock.count_resync()
+        with self._lock:
+            entries = tuple(self._slots[self._n % len(self._slots)].values())
         for entry in entries:
             try:
                 self._tick(entry, deadline)
