@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,10 +65,11 @@ FIRST_AUDIO_WAIT_S = 0.5  # the call's rate is known from its first audio frame
 UPDATE_TIMEOUT_S = 12.0  # beyond the agent step's own 10 s limit: then the caller gets an apology and an operator
 START_TIMEOUT_S = 4.0  # the greeting plays meanwhile; then an apology and an operator
 SIGNAL_TIMEOUT_S = 5.0
-# A hangup signal Temporal could not take (down, restarting) is sent again this long, in the
-# background: without it the workflow would wait for the call's time limit to end the call.
-HANGUP_RETRY_S = 600.0
-HANGUP_RETRY_EVERY_S = 1.0
+# A hangup signal (or an overflow call's start) Temporal could not take (down, restarting) is sent
+# again this long, in the background: without it the workflow would wait for the call's time
+# limit to end the call (or the overflow call would have no record).
+DELIVERY_RETRY_S = 600.0
+DELIVERY_RETRY_EVERY_S = 1.0
 STT_FINAL_TIMEOUT_S = 3.0  # a recognizer that gives no final by then has failed
 TTS_CHUNK_TIMEOUT_S = 3.0  # a synthesizer silent this long mid-sentence has failed
 BARGE_IN_RESUME_MS = 200  # a paused reply resumes after this much silence from a too-short sound
@@ -183,7 +184,40 @@ class EdgeContext:
     phrases: PhraseCache
     stt: SttEngine
     turn_log: deque[TurnTiming] = field(default_factory=lambda: deque(maxlen=10_000))
-    background: set[asyncio.Task[None]] = field(default_factory=set)  # hangup signals being retried
+    background: set[asyncio.Task[None]] = field(default_factory=set)  # deliveries being retried
+
+    def deliver_in_background(self, send: Callable[[], Awaitable[object]], *, call_id: str, what: str,
+                              since: datetime, wait_first: bool = False) -> None:
+        """Send a call to Temporal that must land (a hangup signal, an overflow call's start)
+        from a task of its own, again every ``DELIVERY_RETRY_EVERY_S`` while Temporal is
+        unreachable (down, restarting), for up to ``DELIVERY_RETRY_S``; a refusal ends it."""
+        task = asyncio.create_task(_deliver(send, call_id, what, since, wait_first), name=f"{what}-{call_id}")
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+
+async def _deliver(send: Callable[[], Awaitable[object]], call_id: str, what: str, since: datetime,
+                   wait_first: bool) -> None:
+    deadline = time.monotonic() + DELIVERY_RETRY_S
+    retried = wait_first
+    if wait_first:
+        await asyncio.sleep(DELIVERY_RETRY_EVERY_S)
+    while True:
+        try:
+            await _within(SIGNAL_TIMEOUT_S, send())
+        except (RPCError, TimeoutError) as err:
+            if not _transient(err):  # e.g. the workflow ended already: a retry found it closed
+                log.warning("call %s: %s not needed or refused: %s", call_id, what, err)
+                return
+            if time.monotonic() >= deadline:
+                log.error("call %s: %s lost: Temporal unreachable for %.0f s", call_id, what, DELIVERY_RETRY_S)
+                return
+            retried = True
+            await asyncio.sleep(DELIVERY_RETRY_EVERY_S)
+            continue
+        if retried:
+            log.info("call %s: %s delivered after %.0f s", call_id, what, (datetime.now(UTC) - since).total_seconds())
+        return
 
 
 @dataclass(frozen=True, slots=True)
@@ -923,25 +957,8 @@ class CallSession:
                 return
             log.warning("call %s: hangup signal failed (%s); sending it again in the background",
                         self.call_id, err or "timed out")
-        task = asyncio.create_task(self._retry_hangup(reason, at), name=f"hangup-{self.call_id}")
-        self.ctx.background.add(task)
-        task.add_done_callback(self.ctx.background.discard)
-
-    async def _retry_hangup(self, reason: str, at: datetime) -> None:
-        deadline = time.monotonic() + HANGUP_RETRY_S
-        while time.monotonic() < deadline:
-            await asyncio.sleep(HANGUP_RETRY_EVERY_S)
-            try:
-                await _within(SIGNAL_TIMEOUT_S, end_call(self._workflow, reason, at))
-            except (RPCError, TimeoutError) as err:
-                if not _transient(err):  # e.g. the workflow ended already: a retry found it closed
-                    log.warning("call %s: hangup signal not needed or refused: %s", self.call_id, err)
-                    return
-                continue
-            log.info("call %s: hangup signal delivered after %.0f s", self.call_id,
-                     (datetime.now(UTC) - at).total_seconds())
-            return
-        log.error("call %s: hangup signal lost: Temporal unreachable for %.0f s", self.call_id, HANGUP_RETRY_S)
+        self.ctx.deliver_in_background(lambda: end_call(self._workflow, reason, at), call_id=self.call_id,
+                                       what="hangup signal", since=at, wait_first=True)
 
     # --- agent audio ------------------------------------------------------------------
 
