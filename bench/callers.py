@@ -83,13 +83,13 @@ async def synthesise_lines(lines: Sequence[str], rate: int = RATE, voice: Caller
     return [await voice.say(text, rate) for text in lines]
 
 
-
 def edge_http(edge_url: str, timeout: float = 5.0) -> httpx.AsyncClient:
     """A client of the edge's dialplan API (register, disposition) that opens a connection per
     request, as Asterisk's CURL does: a pooled one that the edge's server closes at the end of its
     5 s keep-alive just as a request goes out fails that request (seen in a full fuzz run)."""
     return httpx.AsyncClient(base_url=edge_url, timeout=timeout, trust_env=False,
                              limits=httpx.Limits(max_keepalive_connections=0))
+
 
 async def run_callers(
     edge_url: str,

@@ -7,7 +7,8 @@ break a process in the middle, and then check what a caller and the back office 
 
 * the caller: every line they said was answered (the first sound and the answer itself are
   timed on the wire; the edge's waiting phrases ("Хвилинку, перевіряю.", "Ще секунду, будь
-  ласка.", ...) and its apology are recognised by their samples), and the call went on instead of being handed to an operator;
+  ласка.", ...) and its apology are recognised by their samples), and the call went on
+  instead of being handed to an operator;
 * the back office: each call's workflow completed and left its call record
   (``callcenter.calls``, with the right hangup reason and time); every order the caller
   confirmed exists exactly once in the store (``StoreClient.orders_by_phone``) and nothing

@@ -62,8 +62,9 @@ class WaitingPhrases:
     def of_edge(cls, phrases: Any, rate: int = RATE) -> WaitingPhrases:
         """From a running edge's phrase cache (``RunningEdge.ctx.phrases``)."""
         from media_edge.phrases import Phrase
+        from media_edge.session import STILL_WAITING_PHRASES
 
-        waiting = (Phrase.CHECKING, Phrase.STILL_CHECKING, Phrase.STILL_WAITING)
+        waiting = (Phrase.CHECKING, *STILL_WAITING_PHRASES)
         return cls([phrases.get(phrase, rate) for phrase in waiting], rate)
 
     async def heard_at(self, leg: Any, at: float) -> WirePhrase | None:

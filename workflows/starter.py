@@ -52,8 +52,8 @@ async def start_call(client: Client, start: CallStart) -> TurnResult:
         id=start.call_id,
         task_queue=start.calls_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        static_summary=f"Дзвінок {mask_phone(start.caller_number) or 'з прихованого номера'}",
-        static_details=f"edge {start.edge_id}, dialled {start.dialled_number or '?'}, channel {start.channel or '?'}",
+        static_summary=_summary(start),
+        static_details=_details(start),
     )
     try:
         return await client.execute_update_with_start_workflow(
@@ -78,9 +78,18 @@ async def start_overflow_call(client: Client, start: CallStart, at: datetime) ->
         task_queue=start.calls_task_queue,
         start_signal="hangup",
         start_signal_args=[HangupInfo(reason=EDGE_FULL, at=at)],
-        static_summary=f"Дзвінок {mask_phone(start.caller_number) or 'з прихованого номера'}: агент перевантажений",
-        static_details=f"edge {start.edge_id} full, dialled {start.dialled_number or '?'}, channel {start.channel or '?'}",
+        static_summary=f"{_summary(start)}: агент перевантажений",
+        static_details=_details(start, edge_state=" full"),
     )
+
+
+def _summary(start: CallStart) -> str:
+    """The call as the Temporal UI lists it (the number masked)."""
+    return f"Дзвінок {mask_phone(start.caller_number) or 'з прихованого номера'}"
+
+
+def _details(start: CallStart, edge_state: str = "") -> str:
+    return f"edge {start.edge_id}{edge_state}, dialled {start.dialled_number or '?'}, channel {start.channel or '?'}"
 
 
 async def send_turn(handle: WorkflowHandle, turn: CallerTurn) -> TurnResult:
