@@ -144,7 +144,8 @@ class Settings(BaseSettings):
     claude_max_tokens: int = 400  # a spoken reply is a few sentences
     claude_first_token_timeout_s: float = 2.5  # no first text/tool event by then: cancel, retry
     claude_stall_timeout_s: float = 2.0  # then no further stream event for this long: the same
-    claude_max_retries: int = 1  # our own retries (429/529/5xx/first token); the SDK's are off
+    claude_max_retries: int = 2  # our own retries (429/529/5xx/first token, a stall: continued); the SDK's are off
+    claude_hedge_after_s: float = 1.2  # no first text/tool event by then: a second request races it (0: off)
     claude_step_timeout_s: float = 8.0  # the whole step, every model call and tool round
 
     # Speech loop. End of a caller turn = this much silence after speech, chosen per turn by what

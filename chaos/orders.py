@@ -721,9 +721,15 @@ ORDINAL_WORDS = ("Перша", "друга", "третя")
 
 
 def answer_for(messages: list[dict[str, Any]]) -> Reply:
-    """What a sensible model says next in the order dialogue (``order_lines``)."""
+    """What a sensible model says next in the order dialogue (``order_lines``); asked to go on
+    after a break, the rest of that answer after the words already said."""
+    from activities.brain.claude_brain import CONTINUE_AFTER_BREAK
+
     last = messages[-1]["content"]
     texts = [b["text"] for b in last if b.get("type") == "text"]
+    if texts == [CONTINUE_AFTER_BREAK]:
+        said = " ".join(b["text"] for b in messages[-2]["content"] if b.get("type") == "text")
+        return _after(answer_for(messages[:-2]), said)
     if not texts:  # a tool round: answer from the results
         for block in last:
             if block.get("is_error"):
@@ -748,6 +754,15 @@ def answer_for(messages: list[dict[str, Any]]) -> Reply:
     if "побачення" in said:
         return Reply(ToolUse("end_call", {"reason": "клієнт попрощався"}))
     return Reply("Чим ще можу допомогти?")
+
+
+def _after(reply: Reply, said: str) -> Reply:
+    """``reply`` without its leading text parts that ``said`` already holds."""
+    parts = list(reply.parts)
+    spoken = ""
+    while parts and isinstance(parts[0], str) and said.startswith((spoken + parts[0]).strip()):
+        spoken += parts.pop(0)
+    return Reply(*parts)
 
 
 def _skus(messages: list[dict[str, Any]], tool: str) -> list[str]:

@@ -179,6 +179,16 @@ def test_the_scripted_model_searches_offers_and_orders_what_the_caller_picked() 
     assert "оператором" in failed
 
 
+def test_the_scripted_model_goes_on_after_a_break_from_the_words_said() -> None:
+    from activities.brain.claude_brain import CONTINUE_AFTER_BREAK
+
+    whole = orders.answer_for(_tool_round("search_tires", SEARCH_RESULT)).parts
+    broken = [*_tool_round("search_tires", SEARCH_RESULT),
+              {"role": "assistant", "content": [{"type": "text", "text": whole[0].strip()}]},
+              {"role": "user", "content": [{"type": "text", "text": CONTINUE_AFTER_BREAK}]}]
+    assert orders.answer_for(broken).parts == whole[1:]
+
+
 def test_a_turn_answered_late_or_never_is_a_loss() -> None:
     (call,) = orders.plan_calls(1, seed=1, stagger_s=0, hangups=False)
     call.turns = [

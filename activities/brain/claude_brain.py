@@ -6,20 +6,24 @@ most `max_tool_rounds` rounds); an action tool (order, booking, transfer, end of
 recorded for the workflow, and the step ends there, so the model never speaks of its outcome.
 
 Every model call has a time-to-first-token watchdog and, once the stream flows, a stall watchdog
-between its events. 429/529/5xx or a silent stream are retried once with a short backoff (not
-after words were said: they would be said twice). The SDK's own retries are off so the whole
-step keeps within `step_timeout_s`, well inside the activity's start-to-close. When Claude still cannot answer,
+between its events. 429/529/5xx or a silent stream are retried with a short backoff, up to
+`max_retries` times. A stream that breaks after words were said is not asked for again from the
+start (the caller would hear them twice): the retry carries the words said as the assistant's
+turn and a note to go on from there (`CONTINUE_AFTER_BREAK`), and a continuation that repeats
+them anyway is not said again. The SDK's own retries are off so the whole step keeps within
+`step_timeout_s`, well inside the activity's start-to-close. When Claude still cannot answer,
 `ClaudeUnavailable` is raised and the workflow apologises and transfers the caller.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -27,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import anthropic
 from anthropic.types import Message as ApiMessage
-from anthropic.types import ToolUseBlock
+from anthropic.types import TextBlock, ToolUseBlock
 
 from activities.brain.base_brain import Brain, StepContext
 from activities.brain.prompt import system_blocks, tool_definitions, tool_result_text
@@ -47,8 +51,14 @@ REFUSAL_LINE = "Вибачте, з цим питанням я не можу до
 EMPTY_REPLY_LINE = PHRASES[Phrase.NOT_UNDERSTOOD]
 CALL_STARTED = "(Дзвінок розпочато.)"
 CALLER_SILENT = "(Клієнт мовчить.)"
+# The latency model takes no prefill, so a reply cut off mid-stream is continued by a note.
+CONTINUE_AFTER_BREAK = (
+    "(Зв'язок із моделлю обірвався після цих слів, клієнт їх уже почув. "
+    "Продовжте відповідь з того самого місця, не повторюючи сказаного.)"
+)
 HISTORY_MESSAGES = 40  # older history is dropped; the workflow continues-as-new long before
 HISTORY_RESULT_CHARS = 2000  # replayed tool results are cut to this
+_CONTENT_EVENTS = ("content_block_start", "content_block_delta")
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504, 529})
 RETRYABLE_ERROR_TYPES = frozenset({"overloaded_error", "rate_limit_error", "api_error", "timeout_error"})
 
@@ -83,8 +93,9 @@ class ClaudeConfig:
     max_tokens: int = 400
     first_token_timeout_s: float = 2.5
     stall_timeout_s: float = 2.0  # once the stream flows: the longest gap between two of its events
-    max_retries: int = 1  # per model call; the step deadline bounds the total
+    max_retries: int = 2  # per model call; the step deadline bounds the total
     step_timeout_s: float = 8.0
+    hedge_after_s: float = 1.2  # no content by then: a second request races the first (0: never)
     retry_backoff_s: float = 0.25
     max_retry_after_s: float = 1.0  # a longer retry-after is not worth a live caller's wait
     max_tool_rounds: int = 4
@@ -97,6 +108,7 @@ class ClaudeConfig:
             first_token_timeout_s=settings.claude_first_token_timeout_s,
             stall_timeout_s=settings.claude_stall_timeout_s,
             max_retries=settings.claude_max_retries,
+            hedge_after_s=settings.claude_hedge_after_s,
             step_timeout_s=settings.claude_step_timeout_s,
         )
 
@@ -115,6 +127,7 @@ class _StepTiming:
     first_sentence: float | None = None
     rounds: int = 0
     attempts: int = 0
+    hedges: int = 0
     usage: dict[str, int] = field(default_factory=dict)
 
     def ms(self, at: float | None) -> float | None:
@@ -125,8 +138,13 @@ class _StepTiming:
 class _ModelCall:
     """One model call's state, shared with the retry loop."""
 
-    spoke: bool = False
+    said: list[str] = field(default_factory=list)  # sentences said, over every attempt
+    repeats: list[str] = field(default_factory=list)  # said before a break: skipped if said again
     action_started: bool = False  # an action tool_use began: nothing more is said
+
+    @property
+    def spoke(self) -> bool:
+        return bool(self.said)
 
 
 def kyiv_today() -> date:
@@ -177,9 +195,9 @@ class ClaudeBrain(Brain):
             raise ClaudeUnavailable(f"agent step exceeded {self._config.step_timeout_s:g} s") from exc
         finally:
             logger.info(
-                "claude step call=%s rounds=%d attempts=%d ttft_ms=%s first_sentence_ms=%s "
+                "claude step call=%s rounds=%d attempts=%d hedges=%d ttft_ms=%s first_sentence_ms=%s "
                 "duration_ms=%.0f usage=%s",
-                ctx.call_id, timing.rounds, timing.attempts, timing.ms(timing.first_token),
+                ctx.call_id, timing.rounds, timing.attempts, timing.hedges, timing.ms(timing.first_token),
                 timing.ms(timing.first_sentence), (time.perf_counter() - timing.started) * 1000,
                 json.dumps(timing.usage, separators=(",", ":")),
             )
@@ -288,23 +306,31 @@ class ClaudeBrain(Brain):
     ) -> ApiMessage:
         loop = asyncio.get_running_loop()
         attempts = 1 + max(0, self._config.max_retries)
+        state = _ModelCall()
         for attempt in range(1, attempts + 1):
             timing.attempts += 1
-            state = _ModelCall()
+            state.action_started = False
+            said_before = " ".join(state.said)
+            state.repeats = list(state.said)
             try:
-                return await self._stream(request, say, timing, state)
+                message = await self._stream(continued(request, said_before), say, timing, state)
             except _Retryable as exc:
-                if state.spoke:
-                    raise ClaudeUnavailable(f"Claude failed mid-reply: {exc.reason}") from exc
+                where = "mid-reply" if state.spoke else "before a word"
                 if attempt == attempts:
-                    raise ClaudeUnavailable(f"Claude unavailable after {attempts} attempts: {exc.reason}") from exc
+                    raise ClaudeUnavailable(
+                        f"Claude unavailable after {attempts} attempts ({where}): {exc.reason}"
+                    ) from exc
                 wait = self._config.retry_backoff_s if exc.retry_after_s is None else exc.retry_after_s
                 if wait > self._config.max_retry_after_s:
                     raise ClaudeUnavailable(f"Claude asks to retry after {wait:g} s: {exc.reason}") from exc
                 if loop.time() + wait + self._config.first_token_timeout_s > deadline:
-                    raise ClaudeUnavailable(f"no time left to retry: {exc.reason}") from exc
-                logger.warning("claude attempt %d failed (%s); retrying in %.2f s", attempt, exc.reason, wait)
+                    raise ClaudeUnavailable(f"no time left to retry ({where}): {exc.reason}") from exc
+                logger.warning("claude attempt %d failed %s (%s); retrying in %.2f s", attempt, where, exc.reason, wait)
                 await asyncio.sleep(wait)
+                continue
+            if said_before:  # the next round's history: one reply, as the caller heard it
+                message.content.insert(0, TextBlock(type="text", text=said_before))
+            return message
         raise AssertionError("unreachable")
 
     async def _stream(
@@ -318,7 +344,11 @@ class ClaudeBrain(Brain):
             for sentence in sentences:
                 if state.action_started:
                     return
-                state.spoke = True
+                if state.repeats and _same_words(sentence, state.repeats[0]):
+                    state.repeats.pop(0)  # the continuation began with what was said: once is enough
+                    continue
+                state.repeats.clear()
+                state.said.append(sentence)
                 await say(sentence)
 
         loop = asyncio.get_running_loop()
@@ -326,11 +356,12 @@ class ClaudeBrain(Brain):
         first_deadline = loop.time() + self._config.first_token_timeout_s
         try:
             async with asyncio.timeout_at(first_deadline) as watchdog:
-                async with self._client.messages.stream(**request) as stream:
-                    async for event in stream:
+                stack, stream, events = await self._first_content(request, timing)
+                async with stack:
+                    async for event in events:
                         kind = event.type
                         watchdog.reschedule(None)  # our own time (say) is not the stream's
-                        if first_event is None and kind in ("content_block_start", "content_block_delta"):
+                        if first_event is None and kind in _CONTENT_EVENTS:
                             first_event = time.perf_counter()
                             if timing.first_token is None:
                                 timing.first_token = first_event
@@ -361,6 +392,70 @@ class ClaudeBrain(Brain):
         await speak(splitter.flush())
         self._add_usage(timing, message)
         return message
+
+    async def _first_content(
+        self, request: dict[str, Any], timing: _StepTiming
+    ) -> tuple[contextlib.AsyncExitStack, Any, AsyncIterator[Any]]:
+        """The request's stream, open up to its first content event (the events from that one
+        on, and the stack that closes it). A request with no content after `hedge_after_s` gets
+        a twin: the first of the two to say something is used, the other is closed. A slow
+        answer then costs the hedge's delay, not the first-token timeout and a retry."""
+        contenders: list[asyncio.Task[tuple[contextlib.AsyncExitStack, Any, AsyncIterator[Any]]]] = []
+        failures: list[BaseException] = []
+
+        def enter() -> None:
+            contenders.append(asyncio.create_task(self._open_until_content(request)))
+
+        enter()
+        hedge_after = self._config.hedge_after_s
+        won: asyncio.Task[Any] | None = None
+        try:
+            while True:
+                hedge_now = hedge_after > 0 and len(contenders) == 1
+                done, _ = await asyncio.wait(
+                    [t for t in contenders if not t.done()],
+                    timeout=hedge_after if hedge_now else None,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if not done:
+                    timing.hedges += 1
+                    logger.info("claude: no first token in %.1f s, a second request races the first", hedge_after)
+                    enter()
+                    continue
+                for task in done:
+                    if task.exception() is None:
+                        won = task
+                        return task.result()
+                    failures.append(task.exception())  # type: ignore[arg-type]
+                if all(t.done() for t in contenders):
+                    raise failures[0]
+        finally:
+            others = [t for t in contenders if t is not won]
+            for task in others:
+                task.cancel()
+            for task in others:
+                try:
+                    stack, _, _ = await task
+                except BaseException:  # noqa: BLE001 - failed or cancelled: it closed its stream
+                    continue
+                await stack.aclose()  # it got its content too, a moment late
+
+    async def _open_until_content(
+        self, request: dict[str, Any]
+    ) -> tuple[contextlib.AsyncExitStack, Any, AsyncIterator[Any]]:
+        stack = contextlib.AsyncExitStack()
+        try:
+            stream = await stack.enter_async_context(self._client.messages.stream(**request))
+            events = stream.__aiter__()
+            skipped: list[Any] = []
+            async for event in events:  # message_start and pings come with the headers
+                skipped.append(event)
+                if event.type in _CONTENT_EVENTS:
+                    break
+            return stack, stream, _chain(skipped, events)
+        except BaseException:
+            await stack.aclose()
+            raise
 
     @staticmethod
     def _classify(exc: anthropic.APIStatusError) -> Exception:
@@ -459,6 +554,32 @@ def _replay(calls: list[ToolCall], prefix: str) -> tuple[list[dict[str, Any]], l
             text = tool_result_text(call.result, limit=HISTORY_RESULT_CHARS)
             results.append({"type": "tool_result", "tool_use_id": use_id, "content": text})
     return uses, results
+
+
+async def _chain(first: list[Any], rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    for event in first:
+        yield event
+    async for event in rest:
+        yield event
+
+
+def continued(request: dict[str, Any], said: str) -> dict[str, Any]:
+    """``request`` again, after a break that came once ``said`` was spoken: those words as the
+    assistant's turn, then the note to go on (a user turn: the conversation must end with one)."""
+    if not said:
+        return request
+    return {
+        **request,
+        "messages": [
+            *request["messages"],
+            {"role": "assistant", "content": [{"type": "text", "text": said}]},
+            {"role": "user", "content": [{"type": "text", "text": CONTINUE_AFTER_BREAK}]},
+        ],
+    }
+
+
+def _same_words(a: str, b: str) -> bool:
+    return re.sub(r"\W+", " ", a).strip().lower() == re.sub(r"\W+", " ", b).strip().lower()
 
 
 def assistant_content(message: ApiMessage) -> list[dict[str, Any]]:
