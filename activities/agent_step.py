@@ -35,10 +35,14 @@ def _no_sink(call_id: str) -> SpeechSink | None:
 class AgentStepActivities:
     """Activities that need the brain, the store and the call's audio; bound at worker start."""
 
-    def __init__(self, brains: dict[str, Brain], store: StoreClient, sinks: SinkLookup = _no_sink) -> None:
+    def __init__(
+        self, brains: dict[str, Brain], store: StoreClient, sinks: SinkLookup = _no_sink, *, read_budget_s: float = 4.0
+    ) -> None:
+        """``read_budget_s``: each read tool's time to keep trying the store (settings.store_read_budget_s)."""
         self._brains = brains
         self._store = store
         self._sinks = sinks
+        self._read_budget_s = read_budget_s
 
     @activity.defn(name="agent_step")
     async def agent_step(self, step: AgentStepInput) -> AgentStepResult:
@@ -61,7 +65,7 @@ class AgentStepActivities:
         brain = self._brains.get(step.llm_engine)
         if brain is None:
             raise ValueError(f"unknown llm engine {step.llm_engine!r}; have {sorted(self._brains)}")
-        tools = ToolRunner(self._store, caller_number=step.caller_number)
+        tools = ToolRunner(self._store, caller_number=step.caller_number, read_budget_s=self._read_budget_s)
         ctx = StepContext(
             call_id=step.call_id,
             caller_number=step.caller_number,

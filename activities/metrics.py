@@ -21,6 +21,7 @@ CALLS = Counter("callcenter_calls", "Finished calls recorded, by outcome", ["out
 TRANSFERS = Counter("callcenter_transfers", "Calls handed to an operator, by reason", ["reason"])
 TOOL_SECONDS = Histogram("callcenter_tool_seconds", "Agent tool run time", ["tool"], buckets=_TOOL_BUCKETS)
 TOOL_ERRORS = Counter("callcenter_tool_errors", "Agent tool failures, by kind of failure", ["tool", "kind"])
+TOOL_RETRIES = Counter("callcenter_tool_retries", "Read tools' store requests tried again, by tool", ["tool"])
 SMS = Counter("callcenter_sms", "SMS confirmations, by result", ["result"])
 STORE_RETRIES = Counter("callcenter_store_retries", "Retried Store API writes, by operation", ["operation"])
 ORDERS = Counter("callcenter_orders", "Orders the agent placed, by result", ["result"])
@@ -37,6 +38,7 @@ METRIC_NAMES = (
     "callcenter_transfers_total",
     "callcenter_tool_seconds",
     "callcenter_tool_errors_total",
+    "callcenter_tool_retries_total",
     "callcenter_sms_total",
     "callcenter_store_retries_total",
     "callcenter_orders_total",
@@ -58,6 +60,11 @@ def observe_tool(name: str, seconds: float, error_kind: str | None = None) -> No
     TOOL_SECONDS.labels(tool=tool).observe(max(seconds, 0.0))
     if error_kind:
         TOOL_ERRORS.labels(tool=tool, kind=_label(error_kind)).inc()
+
+
+def count_tool_retry(name: str) -> None:
+    """A read tool's store request tried again after StoreUnavailable (within the tool's budget)."""
+    TOOL_RETRIES.labels(tool=_label(name)).inc()
 
 
 def count_call(outcome: str) -> None:

@@ -1,18 +1,22 @@
 """The agent's tools as typed schemas, and the runner that executes them inside an agent step.
 
-Read-only tools (search, fitment, availability) are idempotent and run inside the step.
+Read-only tools (search, fitment, availability) are idempotent and run inside the step; a store
+that fails or hangs is tried again within a short time budget (`store_read_budget_s`).
 Tools with effects (transfer, end of call; orders and bookings later) are never executed here:
 the runner records them as a `PendingAction` and the workflow decides.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from activities.metrics import observe_tool
+from activities.metrics import count_tool_retry, observe_tool
 from activities.brain.ukrainian.phones import normalise_phone
 from activities.store_client import StoreClient, StoreRejected, StoreUnavailable
 from store.api_models import (
@@ -26,6 +30,17 @@ from store.api_models import (
     TireQuery,
 )
 from workflows.models import PendingAction, ToolCall
+
+log = logging.getLogger("callcenter.tools")
+T = TypeVar("T")
+
+# After a fast failure (5xx, refused connection) wait before trying again, so a blip in the store
+# can pass: 0.1 s, doubling up to 0.5 s, so a store that is down is not hammered by every call
+# waiting on it. After a timeout the wait has already happened.
+RETRY_PAUSE_S = 0.1
+MAX_RETRY_PAUSE_S = 0.5
+# A try with less time than this left could hardly be answered: give up instead.
+MIN_ATTEMPT_S = 0.2
 
 
 class SearchTiresArgs(BaseModel):
@@ -136,9 +151,11 @@ class ToolError(Exception):
 class ToolRunner:
     """Runs read tools against the store and records every call with its timing."""
 
-    def __init__(self, store: StoreClient, caller_number: str = "") -> None:
+    def __init__(self, store: StoreClient, caller_number: str = "", *, read_budget_s: float = 4.0) -> None:
+        """``read_budget_s``: how long one read tool may keep trying the store (settings.store_read_budget_s)."""
         self._store = store
         self._caller_number = caller_number
+        self._read_budget_s = read_budget_s
         self.calls: list[ToolCall] = []
         self.pending_action: PendingAction | None = None
 
@@ -150,13 +167,17 @@ class ToolRunner:
         try:
             if name in ACTION_TOOLS:
                 args = ACTION_TOOLS[name].model_validate(arguments)
-                self.pending_action = await self._prepare_action(name, args)
+                self.pending_action = await self._with_retries(
+                    name, record, lambda timeout_s: self._prepare_action(name, args, timeout_s)
+                )
                 record.result = {"status": "awaiting_caller_confirmation", **(self.pending_action.store_facts or {})}
                 return record.result
             if name not in READ_TOOLS:
                 raise ToolError(f"unknown tool {name!r}")
             args = READ_TOOLS[name].model_validate(arguments)
-            record.result = await self._run_read(name, args)
+            record.result = await self._with_retries(
+                name, record, lambda timeout_s: self._run_read(name, args, timeout_s)
+            )
             return record.result
         except ValidationError as exc:
             failure = exc
@@ -180,27 +201,57 @@ class ToolRunner:
             kind = type(failure.__cause__ or failure).__name__ if failure else None
             observe_tool(name, record.duration_ms / 1000, kind)
 
-    async def _run_read(self, name: str, args: BaseModel) -> Any:
+    async def _with_retries(self, name: str, record: ToolCall, attempt: Callable[[float], Awaitable[T]]) -> T:
+        """``attempt(timeout_s)``, tried again after StoreUnavailable until the read budget is spent.
+
+        Only store reads go through here (a read tool, or the checks before an order's or a
+        booking's read-back): reads are idempotent, so trying again is safe, and a transient store failure costs the
+        caller a filler phrase instead of an apology. The budget keeps the turn well inside the
+        step's deadline. A StoreRejected (4xx) is the store's answer: trying again cannot help.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._read_budget_s
+        while True:
+            try:
+                return await attempt(min(self._store.timeout_s, deadline - loop.time()))
+            except StoreUnavailable as exc:
+                if exc.reason == "timeout":
+                    pause = 0.0
+                else:
+                    pause = min(RETRY_PAUSE_S * 2 ** (record.attempts - 1), MAX_RETRY_PAUSE_S)
+                if deadline - loop.time() - pause < MIN_ATTEMPT_S:
+                    raise
+                # The reason and status only: the message's path may hold an order number.
+                log.warning(
+                    "tool %s: store unavailable (%s%s) on attempt %d, trying again",
+                    name, exc.reason, f", HTTP {exc.status}" if exc.status else "", record.attempts,
+                )
+                count_tool_retry(name)
+                await asyncio.sleep(pause)
+                record.attempts += 1
+
+    async def _run_read(self, name: str, args: BaseModel, timeout_s: float) -> Any:
+        """One try of a read tool: a single store request, bounded by ``timeout_s``."""
         if isinstance(args, SearchTiresArgs):
             query = TireQuery(**args.model_dump(exclude_none=True))
-            found = await self._store.search_tires(query)
+            found = await self._store.search_tires(query, timeout_s=timeout_s)
             return {
                 "total": found.total,
                 "items": [tire_summary(t) for t in found.items],
             }
         if isinstance(args, VehicleFitmentArgs):
-            fitments = await self._store.fitment(args.make, args.model, args.year)
+            fitments = await self._store.fitment(args.make, args.model, args.year, timeout_s=timeout_s)
             sizes: list[str] = []
             for fitment in fitments:
                 sizes.extend(s for s in fitment.sizes if s not in sizes)
             return {"vehicles": [f"{f.make} {f.model}" for f in fitments], "sizes": sizes}
         if isinstance(args, CheckAvailabilityArgs):
-            availability = await self._store.availability(args.sku, args.city)
+            availability = await self._store.availability(args.sku, args.city, timeout_s=timeout_s)
             return availability.model_dump(mode="json")
         if isinstance(args, GetOrderStatusArgs):
-            return await self._order_status(args)
+            return await self._order_status(args, timeout_s)
         if isinstance(args, FittingSlotsArgs):
-            return await self._fitting_slots(args)
+            return await self._fitting_slots(args, timeout_s)
         raise ToolError(f"no runner for {name}")
 
     def _phone(self, given: str | None) -> str:
@@ -209,17 +260,18 @@ class ToolRunner:
             raise ToolError("потрібен номер телефону у форматі +380XXXXXXXXX")
         return phone
 
-    async def _order_status(self, args: GetOrderStatusArgs) -> dict[str, Any]:
+    async def _order_status(self, args: GetOrderStatusArgs, timeout_s: float) -> dict[str, Any]:
         if args.order_number:
             number = "".join(ch for ch in args.order_number if ch.isdigit())
-            order = await self._store.get_order(number) if number else None
+            order = await self._store.get_order(number, timeout_s=timeout_s) if number else None
             return {"found": order is not None, "orders": [order_status_summary(order)] if order else []}
-        orders = await self._store.orders_by_phone(self._phone(args.phone))
+        orders = await self._store.orders_by_phone(self._phone(args.phone), timeout_s=timeout_s)
         return {"found": bool(orders), "orders": [order_status_summary(o) for o in orders[:3]]}
 
-    async def _fitting_slots(self, args: FittingSlotsArgs) -> dict[str, Any]:
+    async def _fitting_slots(self, args: FittingSlotsArgs, timeout_s: float) -> dict[str, Any]:
         slots = await self._store.fitting_slots(
-            city=args.city, centre_id=args.centre_id, date_from=args.date_from, days=args.days, limit=args.limit
+            city=args.city, centre_id=args.centre_id, date_from=args.date_from, days=args.days, limit=args.limit,
+            timeout_s=timeout_s,
         )
         return {
             "slots": [
@@ -233,7 +285,7 @@ class ToolRunner:
             ]
         }
 
-    async def _prepare_action(self, name: str, args: BaseModel) -> PendingAction:
+    async def _prepare_action(self, name: str, args: BaseModel, timeout_s: float) -> PendingAction:
         """Check an order or booking with the store now, so the read-back holds only its facts."""
         if isinstance(args, CreateOrderArgs):
             draft = OrderDraft(
@@ -246,7 +298,7 @@ class ToolRunner:
                 raise ToolError("для доставки Новою поштою потрібен номер відділення")
             if draft.delivery.method == DeliveryMethod.COURIER and not draft.delivery.address:
                 raise ToolError("для кур'єрської доставки потрібна адреса")
-            quote = await self._store.quote_order(draft)
+            quote = await self._store.quote_order(draft, timeout_s=timeout_s)
             if not quote.available:
                 raise ToolError("; ".join(quote.problems) or "товару немає в потрібній кількості")
             return PendingAction(
@@ -264,11 +316,12 @@ class ToolRunner:
                 tire_size=args.tire_size,
                 order_number=args.order_number,
             )
-            centre = next((c for c in await self._store.fitting_centres(None) if c.centre_id == args.centre_id), None)
+            centres = await self._store.fitting_centres(None, timeout_s=timeout_s)
+            centre = next((c for c in centres if c.centre_id == args.centre_id), None)
             if centre is None:
                 raise ToolError(f"немає шиномонтажу {args.centre_id}")
             free = await self._store.fitting_slots(
-                centre_id=args.centre_id, date_from=args.start[:10], days=1, limit=50
+                centre_id=args.centre_id, date_from=args.start[:10], days=1, limit=50, timeout_s=timeout_s
             )
             slot = next((s for s in free if s.start[:16] == args.start[:16]), None)
             if slot is None:

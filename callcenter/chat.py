@@ -38,7 +38,7 @@ async def agent_worker(client: Client, settings: Settings) -> AsyncIterator[str]
     """A private agent-step worker for text chats; yields its task queue."""
     queue = f"chat-{uuid.uuid4().hex[:12]}"
     async with StoreClient(settings.store_url, timeout_s=settings.store_timeout_s) as store:
-        steps = AgentStepActivities(make_brains(settings), store)
+        steps = AgentStepActivities(make_brains(settings), store, read_budget_s=settings.store_read_budget_s)
         async with Worker(client, task_queue=queue, activities=[steps.agent_step]):
             yield queue
 

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     store_port: int = 8081
     store_url: str = "http://127.0.0.1:8081"
     store_timeout_s: float = 2.0
+    # A read tool whose store request fails (timeout, no connection, 5xx) tries again until this
+    # much time is spent, each try within store_timeout_s; the edge's fillers cover the wait. Keep
+    # it well inside the agent step's deadline (claude_step_timeout_s, the step's 10 s).
+    store_read_budget_s: float = Field(default=4.0, gt=0)
 
     # Media edge
     edge_id: str = "local"

@@ -79,7 +79,9 @@ async def start_edge(settings: Settings) -> RunningEdge:
     ctx = EdgeContext(settings=settings, temporal=temporal, registry=registry, tts=tts, phrases=phrases, stt=stt)
 
     store = StoreClient(settings.store_url, timeout_s=settings.store_timeout_s)
-    steps = AgentStepActivities(make_brains(settings), store, sinks=registry.sink_for)
+    steps = AgentStepActivities(
+        make_brains(settings), store, sinks=registry.sink_for, read_budget_s=settings.store_read_budget_s
+    )
     worker = Worker(temporal, task_queue=settings.edge_task_queue, activities=[steps.agent_step])
     worker_task = asyncio.create_task(worker.run(), name="edge-worker")
 

@@ -36,11 +36,11 @@ class CollectingSink:
 class Conversation:
     """Turns through `AgentStepActivities.agent_step`, carrying history and memory as the workflow does."""
 
-    def __init__(self, store: StoreClient, caller_number: str = "+380507654321") -> None:
+    def __init__(self, store: StoreClient, caller_number: str = "+380507654321", *, read_budget_s: float = 4.0) -> None:
         self.call_id = str(uuid.uuid4())
         self.caller_number = caller_number
         self.sink = CollectingSink()
-        self.steps = AgentStepActivities({"rules": RulesBrain()}, store, sinks=self._sink_for)
+        self.steps = AgentStepActivities({"rules": RulesBrain()}, store, sinks=self._sink_for, read_budget_s=read_budget_s)
         self.history: list[Message] = []
         self.memory: dict[str, Any] = {}
         self.turn = 0
@@ -292,7 +292,7 @@ async def test_prompt_injection_after_a_search_repeats_only_store_prices(store: 
 
 
 async def test_failing_store_gets_an_apology_and_the_error_is_recorded(failing_store: StoreClient) -> None:
-    chat = Conversation(failing_store)
+    chat = Conversation(failing_store, read_budget_s=0.5)  # it is down for good: the budget runs out
     result = await chat.say("зимові шини 205/55 R16")
 
     assert result.text == SORRY_STORE
@@ -300,6 +300,7 @@ async def test_failing_store_gets_an_apology_and_the_error_is_recorded(failing_s
     assert len(result.tool_calls) == 1
     call = result.tool_calls[0]
     assert call.name == "search_tires"
+    assert call.attempts > 1, "tried again before apologising"
     assert call.result is None
     assert call.error and "server_error" in call.error and "500" in call.error
     assert result.pending_action is None

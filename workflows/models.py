@@ -78,6 +78,7 @@ class ToolCall(BaseModel):
     result: Any = None
     error: str | None = None
     duration_ms: float = 0.0
+    attempts: int = 1  # store requests a read tool made (retries after StoreUnavailable)
 
 
 class PendingAction(BaseModel):
