@@ -21,7 +21,14 @@ import numpy as np
 import pytest
 
 import media_edge.audiosocket.pacer as pacer_module
-from media_edge.audiosocket.pacer import PacerPriority, PlayoutPacer, SocketFrameWriter, raise_thread_priority
+from media_edge.audiosocket.pacer import (
+    PacerEntry,
+    PacerPriority,
+    PlayoutPacer,
+    SocketFrameWriter,
+    raise_thread_priority,
+)
+from media_edge.audiosocket.pacing import PlayoutClock
 from media_edge.audiosocket.protocol import FrameKind, FrameParser, encode_frame
 from media_edge.audiosocket.server import AudioIn, AudioSocketConnection, serve_audiosocket
 
@@ -238,6 +245,153 @@ def test_writing_to_a_peer_that_is_gone_raises(write, monkeypatch) -> None:
     ours.close()
 
 
+# -- sub-tick slots: which of the period's four instants writes each call's frames ---------------
+
+
+class SlotPacer(PlayoutPacer):
+    """The edge's pacer, remembering the entry (and so the slot) it gave each clock."""
+
+    def __init__(self, *, slots: int = 4, **kwargs) -> None:
+        super().__init__(slots=slots, **kwargs)
+        self.slots = slots
+        self.entries: dict[PlayoutClock, PacerEntry] = {}
+
+    def add(self, clock: PlayoutClock) -> PacerEntry:
+        entry = super().add(clock)
+        self.entries[clock] = entry
+        return entry
+
+    def slot_of(self, clock: PlayoutClock) -> int:
+        return self.entries[clock].slot
+
+    def slot_counts(self) -> list[int]:
+        """How many calls each slot carries (calls taken off the pacer no longer count)."""
+        counts = [0] * self.slots
+        for entry in self.entries.values():
+            if entry.active:
+                counts[entry.slot] += 1
+        return counts
+
+
+class RecordingClock(PlayoutClock):
+    """A call's real clock that also books the deadline the pacer wrote each frame for, and
+    when it was written."""
+
+    def __init__(self, write) -> None:
+        super().__init__(write, lateness=None)  # not in the process's histogram
+        self.writes: list[tuple[float, float]] = []  # (deadline, written at)
+
+    def write_due(self, deadline: float, now: float | None = None) -> bool:
+        written = super().write_due(deadline, now)
+        self.writes.append((deadline, time.monotonic()))
+        return written
+
+
+class PacedCall:
+    """One call on the pacer: its clock writes to our end of a socketpair; the other end is
+    Asterisk's, which reads nothing (a short test never fills the buffer) until it goes away."""
+
+    def __init__(self, pacer: PlayoutPacer) -> None:
+        self.ours, self.theirs = socket.socketpair()
+        self.ours.setblocking(False)
+        self.writer = SocketFrameWriter(self.ours)
+        self.clock = RecordingClock(self.writer)
+        self.clock.start(pacer=pacer)
+
+    def close(self) -> None:
+        self.clock.halt()
+        self.writer.close()
+        self.ours.close()
+        self.theirs.close()
+
+
+async def until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.005)
+
+
+async def test_calls_added_one_by_one_are_spread_evenly_over_the_sub_ticks() -> None:
+    """No call ever waits behind more calls than another slot has: after every add the slots'
+    loads differ by at most one (8 calls: 2 each; 9: one slot has 3; 200: 50 each)."""
+    pacer = SlotPacer()
+    clocks = [PlayoutClock(lambda frame: None, lateness=None) for _ in range(200)]
+    try:
+        for added, clock in enumerate(clocks, start=1):
+            clock.start(pacer=pacer)
+            counts = pacer.slot_counts()
+            assert sum(counts) == added == pacer.calls
+            assert max(counts) - min(counts) <= 1, (added, counts)
+            if added == 8:
+                assert counts == [2, 2, 2, 2]
+            if added == 9:
+                assert sorted(counts) == [2, 2, 2, 3]
+        assert pacer.slot_counts() == [50, 50, 50, 50]
+    finally:
+        for clock in clocks:
+            clock.halt()
+        pacer.close()
+
+
+async def test_a_call_that_leaves_frees_its_slot_for_the_next_call() -> None:
+    """Both ways a call leaves the pacer: its peer goes away (the pacer's write fails and it
+    takes the clock off) and the edge hangs up (``PlayoutClock.stop``, as when the handler ends
+    or ``connection_lost`` halts it). The next call goes to the slot left short."""
+    pacer = SlotPacer()
+    calls = [PacedCall(pacer) for _ in range(8)]
+    try:
+        assert pacer.slot_counts() == [2, 2, 2, 2]
+
+        gone = next(call for call in calls if pacer.slot_of(call.clock) == 2)
+        gone.theirs.close()  # Asterisk's end closes: the pacer finds out at the next frame
+        await until(lambda: pacer.calls == 7)
+        assert isinstance(gone.clock.error, OSError)
+        assert pacer.slot_counts() == [2, 2, 1, 2]
+        calls.append(PacedCall(pacer))
+        assert pacer.slot_of(calls[-1].clock) == 2
+
+        hung_up = next(call for call in calls if pacer.slot_of(call.clock) == 1)
+        await hung_up.clock.stop()
+        assert pacer.calls == 7  # at once: the clock is off the pacer when stop returns
+        assert pacer.slot_counts() == [2, 1, 2, 2]
+        calls.append(PacedCall(pacer))
+        assert pacer.slot_of(calls[-1].clock) == 1
+        assert pacer.calls == 8
+    finally:
+        for call in calls:
+            call.close()
+        pacer.close()
+
+
+async def test_each_slot_writes_its_calls_frames_at_its_own_quarter_of_the_period() -> None:
+    """Deterministic: each frame is written for a deadline on the pacer's grid, and its offset
+    in the 20 ms period from slot 0's frames is its slot's: 0, 5, 10 or 15 ms. One frame every
+    20 ms, and (the pacer sleeps until the deadline) never written before it. Resync is off, so
+    a stalled test machine cannot move the grid."""
+    pacer = SlotPacer(resync_after_s=3600.0)
+    calls = [PacedCall(pacer) for _ in range(8)]
+    try:
+        await until(lambda: all(len(call.clock.writes) >= 10 for call in calls))
+    finally:
+        for call in calls:
+            call.close()  # after halt returns, no frame is written
+        pacer.close()
+
+    slots = {call: pacer.slot_of(call.clock) for call in calls}
+    assert sorted(slots.values()) == [0, 0, 1, 1, 2, 2, 3, 3]
+    slot_0 = min(deadline for call in calls if slots[call] == 0 for deadline, _ in call.clock.writes)
+    for call in calls:
+        deadlines = np.array([deadline for deadline, _ in call.clock.writes])
+        written_at = np.array([at for _, at in call.clock.writes])
+        sub_ticks = (deadlines - slot_0) / 0.005
+        assert np.allclose(sub_ticks, np.round(sub_ticks), rtol=0, atol=1e-6)  # on the grid
+        offsets_ms = {int(n) % 4 * 5 for n in np.round(sub_ticks)}
+        assert offsets_ms == {5 * slots[call]}
+        assert np.allclose(np.diff(deadlines), 0.020, rtol=0, atol=1e-9)  # one frame a period
+        assert np.all(written_at >= deadlines - 1e-6)
+
+
 _PRIORITY_PROBE = """
 import os, resource, sys
 from media_edge.audiosocket.pacer import PacerPriority, raise_thread_priority
@@ -304,3 +458,28 @@ def _can_use_realtime() -> bool:
     thread.start()
     thread.join()
     return result == ["realtime"]
+
+
+class BrokenClock(PlayoutClock):
+    """A clock with a bug: its frame write raises something no socket would."""
+
+    def write_due(self, deadline: float, now: float | None = None) -> bool:
+        raise RuntimeError("a bug in one call's playout")
+
+
+async def test_a_clock_that_raises_is_taken_off_and_its_waiters_return() -> None:
+    pacer = SlotPacer()
+    broken = BrokenClock(lambda frame: None, lateness=None)
+    healthy = PacedCall(pacer)
+    try:
+        broken.enqueue(bytes(640))  # a frame waiting to be played: wait_idle must not hang on it
+        broken.start(pacer=pacer)
+        await asyncio.wait_for(broken.wait_idle(), 2.0)
+        assert isinstance(broken.error, RuntimeError)
+        assert pacer.calls == 1, "only the broken call left the pacer"
+        written = len(healthy.clock.writes)
+        await until(lambda: len(healthy.clock.writes) > written + 2)  # the other call plays on
+    finally:
+        broken.halt()
+        healthy.close()
+        pacer.close()

@@ -206,10 +206,12 @@ class PlayoutPacer:
         for entry in entries:
             try:
                 self._tick(entry, deadline)
-            except Exception:  # noqa: BLE001 - one call's bug must not stop every call's audio
+            except Exception as exc:  # noqa: BLE001 - one call's bug must not stop every call's audio
                 log.exception("playout of one call failed; its clock stops")
                 entry.active = False
                 self._discard(entry)
+                entry.clock.error = exc  # as for a failed write: the call sees its clock stopped
+                entry.clock.stopped_by_pacer()  # and its waiters return instead of hanging
         self.ticks += 1
         self._n += 1
 
