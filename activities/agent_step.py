@@ -15,7 +15,7 @@ from temporalio import activity
 
 from activities.brain.base_brain import Brain, StepContext
 from activities.store_client import StoreClient
-from activities.tools import ToolRunner
+from activities.tools import DEFAULT_READS, ReadPolicy, ToolRunner
 from workflows.models import AgentStepInput, AgentStepResult
 
 
@@ -36,13 +36,14 @@ class AgentStepActivities:
     """Activities that need the brain, the store and the call's audio; bound at worker start."""
 
     def __init__(
-        self, brains: dict[str, Brain], store: StoreClient, sinks: SinkLookup = _no_sink, *, read_budget_s: float = 4.0
+        self, brains: dict[str, Brain], store: StoreClient, sinks: SinkLookup = _no_sink, *,
+        reads: ReadPolicy = DEFAULT_READS,
     ) -> None:
-        """``read_budget_s``: each read tool's time to keep trying the store (settings.store_read_budget_s)."""
+        """``reads``: how the read tools keep trying the store (``ReadPolicy.from_settings``)."""
         self._brains = brains
         self._store = store
         self._sinks = sinks
-        self._read_budget_s = read_budget_s
+        self._reads = reads
 
     @activity.defn(name="agent_step")
     async def agent_step(self, step: AgentStepInput) -> AgentStepResult:
@@ -65,7 +66,7 @@ class AgentStepActivities:
         brain = self._brains.get(step.llm_engine)
         if brain is None:
             raise ValueError(f"unknown llm engine {step.llm_engine!r}; have {sorted(self._brains)}")
-        tools = ToolRunner(self._store, caller_number=step.caller_number, read_budget_s=self._read_budget_s)
+        tools = ToolRunner(self._store, caller_number=step.caller_number, reads=self._reads)
         ctx = StepContext(
             call_id=step.call_id,
             caller_number=step.caller_number,

@@ -1,7 +1,8 @@
 """The agent's tools as typed schemas, and the runner that executes them inside an agent step.
 
 Read-only tools (search, fitment, availability) are idempotent and run inside the step; a store
-that fails or hangs is tried again within a short time budget (`store_read_budget_s`).
+that hangs gets a twin request and one that fails is tried again, within a short time budget
+(`ReadPolicy`: `store_read_budget_s`, `store_read_hedge_after_s`).
 Tools with effects (transfer, end of call; orders and bookings later) are never executed here:
 the runner records them as a `PendingAction` and the workflow decides.
 """
@@ -12,13 +13,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
+from activities.hedging import first_success
 from activities.metrics import count_tool_retry, observe_tool
 from activities.brain.ukrainian.phones import normalise_phone
 from activities.store_client import StoreClient, StoreRejected, StoreUnavailable
+from callcenter.settings import Settings
 from store.api_models import (
     BookingRequest,
     Delivery,
@@ -34,11 +38,12 @@ from workflows.models import PendingAction, ToolCall
 log = logging.getLogger("callcenter.tools")
 T = TypeVar("T")
 
-# After a fast failure (5xx, refused connection) wait before trying again, so a blip in the store
-# can pass: 0.1 s, doubling up to 0.5 s, so a store that is down is not hammered by every call
-# waiting on it. After a timeout the wait has already happened.
+# After a fast failure (5xx, refused connection) with no other try running, wait before trying
+# again, so a blip in the store can pass: 0.1 s, doubling up to 0.5 s, so a store that is down is
+# not hammered by every call waiting on it.
 RETRY_PAUSE_S = 0.1
 MAX_RETRY_PAUSE_S = 0.5
+READS_IN_FLIGHT = 3  # tries of one read at once: a hung try holds its place until its timeout
 # A try with less time than this left could hardly be answered: give up instead.
 MIN_ATTEMPT_S = 0.2
 
@@ -144,6 +149,22 @@ ACTION_TOOLS: dict[str, type[BaseModel]] = {
 }
 
 
+@dataclass(frozen=True)
+class ReadPolicy:
+    """How long one store read may keep trying (``budget_s``), and after how long without an
+    answer a try gets a twin (``hedge_after_s``; 0: never)."""
+
+    budget_s: float = 4.0
+    hedge_after_s: float = 0.5
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReadPolicy:
+        return cls(settings.store_read_budget_s, settings.store_read_hedge_after_s)
+
+
+DEFAULT_READS = ReadPolicy()
+
+
 class ToolError(Exception):
     """A tool could not give an answer; the brain turns this into an apology or a transfer."""
 
@@ -151,11 +172,11 @@ class ToolError(Exception):
 class ToolRunner:
     """Runs read tools against the store and records every call with its timing."""
 
-    def __init__(self, store: StoreClient, caller_number: str = "", *, read_budget_s: float = 4.0) -> None:
-        """``read_budget_s``: how long one read tool may keep trying the store (settings.store_read_budget_s)."""
+    def __init__(self, store: StoreClient, caller_number: str = "", *, reads: ReadPolicy = DEFAULT_READS) -> None:
         self._store = store
         self._caller_number = caller_number
-        self._read_budget_s = read_budget_s
+        self._read_budget_s = reads.budget_s
+        self._read_hedge_after_s = reads.hedge_after_s
         self.calls: list[ToolCall] = []
         self.pending_action: PendingAction | None = None
 
@@ -202,33 +223,40 @@ class ToolRunner:
             observe_tool(name, record.duration_ms / 1000, kind)
 
     async def _with_retries(self, name: str, record: ToolCall, attempt: Callable[[float], Awaitable[T]]) -> T:
-        """``attempt(timeout_s)``, tried again after StoreUnavailable until the read budget is spent.
+        """``attempt(timeout_s)`` until one try succeeds or the read budget is spent.
 
-        Only store reads go through here (a read tool, or the checks before an order's or a
-        booking's read-back): reads are idempotent, so trying again is safe, and a transient store failure costs the
-        caller a filler phrase instead of an apology. The budget keeps the turn well inside the
-        step's deadline. A StoreRejected (4xx) is the store's answer: trying again cannot help.
+        Only store reads come here (a read tool, or the checks before an order's or a booking's
+        read-back): reads are idempotent, so a try with no answer after ``read_hedge_after_s``
+        gets a twin beside it (a hung request costs that delay, not the client's timeout), and
+        a failed one is tried again; the caller hears a filler instead of an apology. A
+        StoreRejected (4xx) is the store's answer: trying again cannot help.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._read_budget_s
-        while True:
-            try:
-                return await attempt(min(self._store.timeout_s, deadline - loop.time()))
-            except StoreUnavailable as exc:
-                if exc.reason == "timeout":
-                    pause = 0.0
-                else:
-                    pause = min(RETRY_PAUSE_S * 2 ** (record.attempts - 1), MAX_RETRY_PAUSE_S)
-                if deadline - loop.time() - pause < MIN_ATTEMPT_S:
-                    raise
-                # The reason and status only: the message's path may hold an order number.
-                log.warning(
-                    "tool %s: store unavailable (%s%s) on attempt %d, trying again",
-                    name, exc.reason, f", HTTP {exc.status}" if exc.status else "", record.attempts,
+
+        def one_try() -> Awaitable[T]:
+            return attempt(max(MIN_ATTEMPT_S, min(self._store.timeout_s, deadline - loop.time())))
+
+        def pause(failures: int) -> float | None:
+            wait = min(RETRY_PAUSE_S * 2 ** (failures - 1), MAX_RETRY_PAUSE_S)
+            return wait if deadline - loop.time() - wait >= MIN_ATTEMPT_S else None
+
+        def on_try(n: int, failure: BaseException | None) -> None:
+            record.attempts = n
+            count_tool_retry(name)
+            # The reason and status only: the message's path may hold an order number.
+            why = f"no answer in {self._read_hedge_after_s:g} s" if failure is None else _reason(failure)
+            log.warning("tool %s: store try %d (%s)", name, n, why)
+
+        try:
+            async with asyncio.timeout_at(deadline + MIN_ATTEMPT_S):  # each try ends by the deadline
+                return await first_success(
+                    one_try, hedge_after_s=self._read_hedge_after_s, max_in_flight=READS_IN_FLIGHT,
+                    pause_after_failure=pause, retryable=lambda exc: isinstance(exc, StoreUnavailable),
+                    on_try=on_try,
                 )
-                count_tool_retry(name)
-                await asyncio.sleep(pause)
-                record.attempts += 1
+        except TimeoutError as exc:
+            raise StoreUnavailable("timeout", path=f"({name})", detail="read budget spent") from exc
 
     async def _run_read(self, name: str, args: BaseModel, timeout_s: float) -> Any:
         """One try of a read tool: a single store request, bounded by ``timeout_s``."""
@@ -332,6 +360,12 @@ class ToolRunner:
                 store_facts={"slot": slot.model_dump(mode="json"), "centre": centre.model_dump(mode="json")},
             )
         return PendingAction(name=name, arguments=args.model_dump())
+
+
+def _reason(failure: BaseException) -> str:
+    if isinstance(failure, StoreUnavailable):
+        return failure.reason + (f", HTTP {failure.status}" if failure.status else "")
+    return type(failure).__name__
 
 
 def order_status_summary(order: Order) -> dict[str, Any]:

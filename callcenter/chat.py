@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 
 from activities.agent_step import AgentStepActivities
 from activities.store_client import StoreClient
+from activities.tools import ReadPolicy
 from callcenter.event_output import EventOutput
 from callcenter.settings import Settings
 from activities.brain.factory import make_brains
@@ -38,7 +39,7 @@ async def agent_worker(client: Client, settings: Settings) -> AsyncIterator[str]
     """A private agent-step worker for text chats; yields its task queue."""
     queue = f"chat-{uuid.uuid4().hex[:12]}"
     async with StoreClient(settings.store_url, timeout_s=settings.store_timeout_s) as store:
-        steps = AgentStepActivities(make_brains(settings), store, read_budget_s=settings.store_read_budget_s)
+        steps = AgentStepActivities(make_brains(settings), store, reads=ReadPolicy.from_settings(settings))
         async with Worker(client, task_queue=queue, activities=[steps.agent_step]):
             yield queue
 

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     # much time is spent, each try within store_timeout_s; the edge's fillers cover the wait. Keep
     # it well inside the agent step's deadline (claude_step_timeout_s, the step's 10 s).
     store_read_budget_s: float = Field(default=4.0, gt=0)
+    store_read_hedge_after_s: float = 0.5  # a store read with no answer by then gets a twin (0: never)
 
     # Media edge
     edge_id: str = "local"

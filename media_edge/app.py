@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 
 from activities.agent_step import AgentStepActivities
 from activities.store_client import StoreClient
+from activities.tools import ReadPolicy
 from callcenter.http_server import BackgroundServer
 from callcenter.settings import Settings
 from callcenter.signals import stop_event_on_signals
@@ -80,7 +81,7 @@ async def start_edge(settings: Settings) -> RunningEdge:
 
     store = StoreClient(settings.store_url, timeout_s=settings.store_timeout_s)
     steps = AgentStepActivities(
-        make_brains(settings), store, sinks=registry.sink_for, read_budget_s=settings.store_read_budget_s
+        make_brains(settings), store, sinks=registry.sink_for, reads=ReadPolicy.from_settings(settings)
     )
     worker = Worker(temporal, task_queue=settings.edge_task_queue, activities=[steps.agent_step])
     worker_task = asyncio.create_task(worker.run(), name="edge-worker")

@@ -17,7 +17,7 @@ import pytest_asyncio
 from activities.agent_step import AgentStepActivities
 from activities.brain.rules_brain import ASK_SIZE, HELP, SORRY_STORE, RulesBrain
 from activities.store_client import StoreClient
-from activities.tools import READ_TOOLS
+from activities.tools import DEFAULT_READS, READ_TOOLS, ReadPolicy
 from callcenter.devstack.inprocess import running_store
 from store.api_models import TireQuery
 from workflows.models import AgentStepInput, AgentStepResult, ExpectedReply, Message, Role
@@ -36,11 +36,11 @@ class CollectingSink:
 class Conversation:
     """Turns through `AgentStepActivities.agent_step`, carrying history and memory as the workflow does."""
 
-    def __init__(self, store: StoreClient, caller_number: str = "+380507654321", *, read_budget_s: float = 4.0) -> None:
+    def __init__(self, store: StoreClient, caller_number: str = "+380507654321", *, reads: ReadPolicy = DEFAULT_READS) -> None:
         self.call_id = str(uuid.uuid4())
         self.caller_number = caller_number
         self.sink = CollectingSink()
-        self.steps = AgentStepActivities({"rules": RulesBrain()}, store, sinks=self._sink_for, read_budget_s=read_budget_s)
+        self.steps = AgentStepActivities({"rules": RulesBrain()}, store, sinks=self._sink_for, reads=reads)
         self.history: list[Message] = []
         self.memory: dict[str, Any] = {}
         self.turn = 0
@@ -292,7 +292,7 @@ async def test_prompt_injection_after_a_search_repeats_only_store_prices(store: 
 
 
 async def test_failing_store_gets_an_apology_and_the_error_is_recorded(failing_store: StoreClient) -> None:
-    chat = Conversation(failing_store, read_budget_s=0.5)  # it is down for good: the budget runs out
+    chat = Conversation(failing_store, reads=ReadPolicy(budget_s=0.5))  # it is down for good: the budget runs out
     result = await chat.say("зимові шини 205/55 R16")
 
     assert result.text == SORRY_STORE

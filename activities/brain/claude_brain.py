@@ -36,6 +36,7 @@ from anthropic.types import TextBlock, ToolUseBlock
 from activities.brain.base_brain import Brain, StepContext
 from activities.brain.prompt import system_blocks, tool_definitions, tool_result_text
 from activities.brain.sentences import SentenceSplitter
+from activities.hedging import first_success
 from activities.metrics import observe_llm_first_token
 from activities.tools import ACTION_TOOLS, ToolError
 from callcenter.settings import Settings
@@ -400,45 +401,18 @@ class ClaudeBrain(Brain):
         on, and the stack that closes it). A request with no content after `hedge_after_s` gets
         a twin: the first of the two to say something is used, the other is closed. A slow
         answer then costs the hedge's delay, not the first-token timeout and a retry."""
-        contenders: list[asyncio.Task[tuple[contextlib.AsyncExitStack, Any, AsyncIterator[Any]]]] = []
-        failures: list[BaseException] = []
 
-        def enter() -> None:
-            contenders.append(asyncio.create_task(self._open_until_content(request)))
+        def hedged(_n: int, _failure: BaseException | None) -> None:
+            timing.hedges += 1
+            logger.info("claude: no first token in %.1f s, a twin request races it", self._config.hedge_after_s)
 
-        enter()
-        hedge_after = self._config.hedge_after_s
-        won: asyncio.Task[Any] | None = None
-        try:
-            while True:
-                hedge_now = hedge_after > 0 and len(contenders) == 1
-                done, _ = await asyncio.wait(
-                    [t for t in contenders if not t.done()],
-                    timeout=hedge_after if hedge_now else None,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                if not done:
-                    timing.hedges += 1
-                    logger.info("claude: no first token in %.1f s, a second request races the first", hedge_after)
-                    enter()
-                    continue
-                for task in done:
-                    if task.exception() is None:
-                        won = task
-                        return task.result()
-                    failures.append(task.exception())  # type: ignore[arg-type]
-                if all(t.done() for t in contenders):
-                    raise failures[0]
-        finally:
-            others = [t for t in contenders if t is not won]
-            for task in others:
-                task.cancel()
-            for task in others:
-                try:
-                    stack, _, _ = await task
-                except BaseException:  # noqa: BLE001 - failed or cancelled: it closed its stream
-                    continue
-                await stack.aclose()  # it got its content too, a moment late
+        async def close(opened: tuple[contextlib.AsyncExitStack, Any, AsyncIterator[Any]]) -> None:
+            await opened[0].aclose()
+
+        return await first_success(
+            lambda: self._open_until_content(request), hedge_after_s=self._config.hedge_after_s, max_tries=2,
+            on_try=hedged, discard=close,
+        )
 
     async def _open_until_content(
         self, request: dict[str, Any]
