@@ -187,7 +187,7 @@ class FrameParser:
 
     def __init__(self) -> None:
         self._buffer = bytearray()
-        self._failed: ProtocolError | None = None
+        self._failed: str | None = None  # why, as text: a kept exception would keep its frames
 
     @property
     def pending(self) -> int:
@@ -231,7 +231,7 @@ class FrameParser:
                 pos = end  # consumed before the callback, which may raise
                 on_frame(kind, payload)
         except ProtocolError as exc:
-            self._failed = exc
+            self._failed = str(exc)
             raise
         finally:
             if src is buf:

@@ -235,7 +235,10 @@ class AudioSocketConnection(asyncio.Protocol):
         if self._ended:
             return
         self._ended = True
-        self._error = error
+        # Without its traceback: the frames in it hold this connection, which holds the error,
+        # and a fuzzed or dying stream a second would leave the cycle collector thousands of
+        # such cycles to find (its full passes hold the GIL, and so the pacer, for 100+ ms).
+        self._error = error.with_traceback(None) if error is not None else None
         if self._idle_check is not None:
             self._idle_check.cancel()
             self._idle_check = None
@@ -394,7 +397,7 @@ class AudioSocketConnection(asyncio.Protocol):
 
     def _fail(self, exc: ProtocolError) -> ProtocolError:
         if self.protocol_error is None:
-            self.protocol_error = exc
+            self.protocol_error = exc.with_traceback(None)
             self.end_reason = "protocol error"
         return exc
 
