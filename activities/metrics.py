@@ -21,6 +21,12 @@ CALLS = Counter("callcenter_calls", "Finished calls recorded, by outcome", ["out
 TRANSFERS = Counter("callcenter_transfers", "Calls handed to an operator, by reason", ["reason"])
 TOOL_SECONDS = Histogram("callcenter_tool_seconds", "Agent tool run time", ["tool"], buckets=_TOOL_BUCKETS)
 TOOL_ERRORS = Counter("callcenter_tool_errors", "Agent tool failures, by kind of failure", ["tool", "kind"])
+LLM_RETRIES = Counter(
+    "callcenter_llm_retries",
+    "Extra model requests, by why: hedge (no first token yet), retry (failed before a word), "
+    "continuation (broke after words were said)",
+    ["engine", "kind"],
+)
 TOOL_RETRIES = Counter("callcenter_tool_retries", "Read tools' store requests tried again, by tool", ["tool"])
 SMS = Counter("callcenter_sms", "SMS confirmations, by result", ["result"])
 STORE_RETRIES = Counter("callcenter_store_retries", "Retried Store API writes, by operation", ["operation"])
@@ -44,6 +50,7 @@ METRIC_NAMES = (
     "callcenter_orders_total",
     "callcenter_bookings_total",
     "callcenter_llm_first_token_seconds",
+    "callcenter_llm_retries_total",
 )
 
 _MAX_LABEL = 40
@@ -95,6 +102,11 @@ def count_order(result: str) -> None:
 def count_booking(result: str) -> None:
     """A fitting booking: booked, slot_taken, failed."""
     BOOKINGS.labels(result=_label(result)).inc()
+
+
+def count_llm_retry(engine: str, kind: str) -> None:
+    """An extra model request: ``hedge``, ``retry`` or ``continuation``."""
+    LLM_RETRIES.labels(engine=_label(engine), kind=_label(kind)).inc()
 
 
 def observe_llm_first_token(engine: str, seconds: float) -> None:

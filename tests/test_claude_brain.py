@@ -17,6 +17,7 @@ from typing import Any
 import anthropic
 import pytest
 import pytest_asyncio
+from prometheus_client import REGISTRY
 
 from activities.agent_step import AgentStepActivities
 from activities.brain.base_brain import StepContext
@@ -472,9 +473,11 @@ async def test_a_stream_that_stalls_after_speech_is_continued_not_repeated(fake:
         Reply("Перший — Michelin Alpin 6, 4100 гривень. ", "Оформимо?"),
     )
     said = Said()
+    continuations = llm_retries("continuation")
     started = time.perf_counter()
     ctx = context(first_turn("Є 205 55 16?"), ScriptedTools(), said)
     await claude.run_step(ctx)
+    assert llm_retries("continuation") == continuations + 1
     assert 0.6 <= time.perf_counter() - started < 1.5, "the stall bound, not the 8 s step deadline"
     assert said.texts == ["Так, є кілька варіантів.", "Перший — Michelin Alpin 6, 4100 гривень.", "Оформимо?"]
     assert ctx.expect == ExpectedReply.YES_NO, "the continuation's question is what the caller answers"
@@ -539,12 +542,19 @@ async def _hedged_step(fake: FakeAnthropic, *replies: Reply) -> tuple[Said, floa
     return said, time.perf_counter() - started
 
 
+def llm_retries(kind: str) -> float:
+    return REGISTRY.get_sample_value("callcenter_llm_retries_total", {"engine": "claude", "kind": kind}) or 0.0
+
+
 async def test_a_request_with_no_first_token_gets_a_twin_that_answers(fake: FakeAnthropic) -> None:
+    hedges = llm_retries("hedge")
     said, elapsed = await _hedged_step(fake, Reply("Не має прозвучати.", hang_s=10), Reply("Так, є два варіанти."))
     assert said.texts == ["Так, є два варіанти."]
+    assert llm_retries("hedge") == hedges + 1, "ops see the hedge"
     first, second = fake.requests
     assert first.body == second.body, "the same request, raced"
-    assert HEDGED.hedge_after_s <= second.at - first.at < HEDGED.hedge_after_s + 0.3
+    # (received times: the first request reached the fake a little after it was sent)
+    assert HEDGED.hedge_after_s - 0.05 <= second.at - first.at < HEDGED.hedge_after_s + 0.3
     assert elapsed < HEDGED.first_token_timeout_s, "the twin answered before the first-token timeout"
 
 

@@ -37,7 +37,7 @@ from activities.brain.base_brain import Brain, StepContext
 from activities.brain.prompt import system_blocks, tool_definitions, tool_result_text
 from activities.brain.sentences import SentenceSplitter
 from activities.hedging import first_success
-from activities.metrics import observe_llm_first_token
+from activities.metrics import count_llm_retry, observe_llm_first_token
 from activities.tools import ACTION_TOOLS, ToolError
 from callcenter.settings import Settings
 from media_edge.phrases import PHRASES, Phrase
@@ -327,6 +327,7 @@ class ClaudeBrain(Brain):
                 if loop.time() + wait + self._config.first_token_timeout_s > deadline:
                     raise ClaudeUnavailable(f"no time left to retry ({where}): {exc.reason}") from exc
                 logger.warning("claude attempt %d failed %s (%s); retrying in %.2f s", attempt, where, exc.reason, wait)
+                count_llm_retry(self.name, "continuation" if state.spoke else "retry")
                 await asyncio.sleep(wait)
                 continue
             if said_before:  # the next round's history: one reply, as the caller heard it
@@ -404,6 +405,7 @@ class ClaudeBrain(Brain):
 
         def hedged(_n: int, _failure: BaseException | None) -> None:
             timing.hedges += 1
+            count_llm_retry(self.name, "hedge")
             logger.info("claude: no first token in %.1f s, a twin request races it", self._config.hedge_after_s)
 
         async def close(opened: tuple[contextlib.AsyncExitStack, Any, AsyncIterator[Any]]) -> None:
