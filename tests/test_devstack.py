@@ -4,12 +4,14 @@ and scripts/bootstrap.sh."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -296,3 +298,57 @@ async def test_a_picked_port_taken_before_the_bind_is_replaced(tmp_path, monkeyp
         assert pg.port != taken
     finally:
         await pg.astop()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # a zombie of a parent that is gone is reaped by init at once; here it is another's child
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return stat.read().split()[2] == "Z"
+
+
+def test_children_of_a_parent_killed_with_sigkill_are_stopped(tmp_path: Path) -> None:
+    """SIGKILL runs no cleanup in the parent: its reaper stops what it started."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import time
+            from callcenter.devstack.processes import ManagedProcess
+            child = ManagedProcess("sleeper", ["sleep", "120"], log_path={str(tmp_path / "sleeper.log")!r})
+            child.start()
+            print(child.pid, flush=True)
+            time.sleep(120)
+        """)],
+        stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+    )
+    try:
+        child = int(parent.stdout.readline())
+        assert not _gone(child)
+        parent.kill()
+        parent.wait(5)
+        deadline = time.monotonic() + 5
+        while not _gone(child):
+            assert time.monotonic() < deadline, "the child outlived its killed parent"
+            time.sleep(0.05)
+    finally:
+        parent.kill()
+        with contextlib.suppress(ProcessLookupError, NameError):
+            os.killpg(child, 9)
+
+
+def test_the_reaper_leaves_alone_what_the_parent_stopped_itself() -> None:
+    from callcenter.devstack.reaper import reap
+
+    sleeper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        assert reap([f"+{sleeper.pid}\n", f"-{sleeper.pid}\n"]) == set()
+        assert sleeper.poll() is None, "forgotten: not the reaper's to stop"
+        waiter = threading.Thread(target=sleeper.wait)  # collects it as soon as it ends, as init would
+        waiter.start()
+        assert reap([f"+{sleeper.pid}\n"]) == {sleeper.pid}
+        waiter.join(5)
+        assert sleeper.returncode == -15, "stopped with SIGTERM"
+    finally:
+        sleeper.kill()

@@ -2,6 +2,8 @@
 
 Every child runs in its own session (process group): a Ctrl-C in the terminal reaches only the
 stack, which then stops the children in reverse order instead of all of them dying at once.
+A parent that dies without stopping them (SIGKILL) leaves them to the reaper
+(``callcenter.devstack.reaper``), which every child is registered with.
 """
 
 from __future__ import annotations
@@ -12,9 +14,44 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
+
+
+class _Reaper:
+    """This process's reaper, started with its first child; told of every child and its end."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def watch(self, pid: int) -> None:
+        self._send(f"+{pid}")
+
+    def forget(self, pid: int) -> None:
+        self._send(f"-{pid}")
+
+    def _send(self, line: str) -> None:
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                if line.startswith("-"):
+                    return  # nothing to forget: no reaper knows of it
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-m", "callcenter.devstack.reaper"],
+                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True,
+                )
+            assert self._proc.stdin is not None
+            try:
+                self._proc.stdin.write(f"{line}\n".encode())
+                self._proc.stdin.flush()
+            except (BrokenPipeError, ValueError):
+                self._proc = None  # it died: the next child starts another
+
+
+_REAPER = _Reaper()
 
 
 class PortInUseError(RuntimeError):
@@ -171,6 +208,7 @@ class ManagedProcess:
                 start_new_session=True,
                 **user_kwargs(self.user),
             )
+        _REAPER.watch(self.proc.pid)
         self.started_at = time.monotonic()
 
     def log_tail(self, lines: int = 40) -> str:
@@ -206,6 +244,7 @@ class ManagedProcess:
             except (ProcessLookupError, PermissionError):
                 pass
         self._stopped = True
+        _REAPER.forget(self.proc.pid)
         return self.proc.returncode
 
     async def astop(self, timeout: float = 8.0) -> int | None:
