@@ -12,10 +12,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
+
+
+class HedgeBudget:
+    """At most ``ratio`` hedges per request, over time (a token bucket of ``burst``): a service
+    slow for everyone gets that much more load from the hedges, not twice its load."""
+
+    def __init__(self, ratio: float, burst: float = 10.0) -> None:
+        self.ratio = ratio
+        self.burst = burst
+        self._tokens = burst
+        self._lock = threading.Lock()  # one budget per process: every call's steps share it
+
+    def request(self) -> None:
+        """A first try went out: it earns ``ratio`` of a hedge."""
+        with self._lock:
+            self._tokens = min(self.burst, self._tokens + self.ratio)
+
+    def take(self) -> bool:
+        """May a hedge go out now? (It spends one.)"""
+        with self._lock:
+            if self._tokens < 1.0:
+                return False
+            self._tokens -= 1.0
+            return True
 
 
 def _never(_failures: int) -> float | None:
@@ -32,6 +57,7 @@ async def first_success(
     retryable: Callable[[BaseException], bool] = lambda _exc: True,
     on_try: Callable[[int, BaseException | None], None] | None = None,
     discard: Callable[[T], Awaitable[object]] | None = None,
+    budget: HedgeBudget | None = None,
 ) -> T:
     """The result of the first of ``start()``'s tries to succeed.
 
@@ -41,6 +67,7 @@ async def first_success(
     the next try, or None to give up with the first failure. A failure that is not
     ``retryable`` is raised at once. ``on_try(n, last failure or None)`` hears of every try after
     the first. The losers are cancelled; one that succeeded all the same goes to ``discard``.
+    A hedge (not a try after a failure) needs a token of ``budget``, if one is given.
     The caller bounds the whole with its own timeout.
     """
     loop = asyncio.get_running_loop()
@@ -49,6 +76,7 @@ async def first_success(
     tries = 0
     last_start = loop.time()
     won: asyncio.Task[T] | None = None
+    out_of_budget = False
 
     def begin() -> None:
         nonlocal tries, last_start
@@ -61,6 +89,8 @@ async def first_success(
     def may_begin() -> bool:
         return max_tries is None or tries < max_tries
 
+    if budget is not None:
+        budget.request()
     begin()
     try:
         while True:
@@ -72,11 +102,14 @@ async def first_success(
                 begin()
                 continue
             wait_s: float | None = None
-            if hedge_after_s > 0 and may_begin() and len(running) < max_in_flight:
+            if hedge_after_s > 0 and may_begin() and len(running) < max_in_flight and not out_of_budget:
                 wait_s = max(0.0, last_start + hedge_after_s - loop.time())
             done, _ = await asyncio.wait(running, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED)
             if not done:
-                begin()  # the hedge
+                if budget is None or budget.take():
+                    begin()  # the hedge
+                else:
+                    out_of_budget = True  # wait for what runs, as without hedging
                 continue
             for task in done:
                 running.discard(task)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from activities.hedging import first_success
+from activities.hedging import HedgeBudget, first_success
 from activities.metrics import count_tool_retry, observe_tool
 from activities.brain.ukrainian.phones import normalise_phone
 from activities.store_client import StoreClient, StoreRejected, StoreUnavailable
@@ -44,6 +44,8 @@ T = TypeVar("T")
 RETRY_PAUSE_S = 0.1
 MAX_RETRY_PAUSE_S = 0.5
 READS_IN_FLIGHT = 3  # tries of one read at once: a hung try holds its place until its timeout
+# A store slow for everyone gets at most a quarter more reads from the hedges, not three times as many.
+READ_HEDGES = HedgeBudget(ratio=0.25)
 # A try with less time than this left could hardly be answered: give up instead.
 MIN_ATTEMPT_S = 0.2
 
@@ -253,7 +255,7 @@ class ToolRunner:
                 return await first_success(
                     one_try, hedge_after_s=self._read_hedge_after_s, max_in_flight=READS_IN_FLIGHT,
                     pause_after_failure=pause, retryable=lambda exc: isinstance(exc, StoreUnavailable),
-                    on_try=on_try,
+                    on_try=on_try, budget=READ_HEDGES,
                 )
         except TimeoutError as exc:
             raise StoreUnavailable("timeout", path=f"({name})", detail="read budget spent") from exc

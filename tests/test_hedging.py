@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from activities.hedging import first_success
+from activities.hedging import HedgeBudget, first_success
 
 
 class Tries:
@@ -95,3 +95,16 @@ async def test_a_twin_that_answered_too_is_handed_to_discard() -> None:
     asyncio.get_running_loop().call_later(0.15, go.set)
     result = await first_success(answer, hedge_after_s=0.05, discard=discard)
     assert sorted([result, *discarded]) == ["first", "second"]
+
+
+async def test_hedges_beyond_the_budget_wait_for_the_first_try() -> None:
+    """A service slow for everyone: each request earns a quarter of a hedge, so after the burst
+    only one request in four gets its twin; the others wait for their first try."""
+    budget = HedgeBudget(ratio=0.25, burst=2.0)
+    twins = 0
+    for _ in range(12):
+        tries = Tries((0.06, "slow first"), (0.0, "twin"))
+        result = await first_success(tries, hedge_after_s=0.02, budget=budget)
+        twins += result == "twin"
+        assert result == ("twin" if len(tries.started) == 2 else "slow first")
+    assert twins == 4, "the burst of two, then one in four: requests 1, 2, 5 and 9"

@@ -36,7 +36,7 @@ from anthropic.types import TextBlock, ToolUseBlock
 from activities.brain.base_brain import Brain, StepContext
 from activities.brain.prompt import system_blocks, tool_definitions, tool_result_text
 from activities.brain.sentences import SentenceSplitter
-from activities.hedging import first_success
+from activities.hedging import HedgeBudget, first_success
 from activities.metrics import count_llm_retry, observe_llm_first_token
 from activities.tools import ACTION_TOOLS, ToolError
 from callcenter.settings import Settings
@@ -60,6 +60,8 @@ CONTINUE_AFTER_BREAK = (
 HISTORY_MESSAGES = 40  # older history is dropped; the workflow continues-as-new long before
 HISTORY_RESULT_CHARS = 2000  # replayed tool results are cut to this
 _CONTENT_EVENTS = ("content_block_start", "content_block_delta")
+# A model slow for everyone gets at most a quarter more requests from the hedges, not twice as many.
+HEDGES = HedgeBudget(ratio=0.25)
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504, 529})
 RETRYABLE_ERROR_TYPES = frozenset({"overloaded_error", "rate_limit_error", "api_error", "timeout_error"})
 
@@ -413,7 +415,7 @@ class ClaudeBrain(Brain):
 
         return await first_success(
             lambda: self._open_until_content(request), hedge_after_s=self._config.hedge_after_s, max_tries=2,
-            on_try=hedged, discard=close,
+            on_try=hedged, discard=close, budget=HEDGES,
         )
 
     async def _open_until_content(
