@@ -190,9 +190,12 @@ class ToolRunner:
         try:
             if name in ACTION_TOOLS:
                 args = ACTION_TOOLS[name].model_validate(arguments)
-                self.pending_action = await self._with_retries(
-                    name, record, lambda timeout_s: self._prepare_action(name, args, timeout_s)
-                )
+                if isinstance(args, (CreateOrderArgs, BookFittingArgs)):  # checked with the store first
+                    self.pending_action = await self._with_retries(
+                        name, record, lambda timeout_s: self._prepare_action(name, args, timeout_s)
+                    )
+                else:  # a transfer or the end of the call: nothing to check
+                    self.pending_action = PendingAction(name=name, arguments=args.model_dump())
                 record.result = {"status": "awaiting_caller_confirmation", **(self.pending_action.store_facts or {})}
                 return record.result
             if name not in READ_TOOLS:
@@ -361,7 +364,7 @@ class ToolRunner:
                 arguments={"request": request.model_dump(mode="json")},
                 store_facts={"slot": slot.model_dump(mode="json"), "centre": centre.model_dump(mode="json")},
             )
-        return PendingAction(name=name, arguments=args.model_dump())
+        raise ToolError(f"{name} needs no check with the store")
 
 
 def _reason(failure: BaseException) -> str:
