@@ -65,8 +65,8 @@ async def first_success(
     (0: never), while fewer than ``max_in_flight`` run and ``max_tries`` allows. When a failure
     leaves nothing running, ``pause_after_failure(failures so far)`` says how long to wait before
     the next try, or None to give up with the first failure. A failure that is not
-    ``retryable`` is raised at once. ``on_try(n, last failure or None)`` hears of every try after
-    the first. The losers are cancelled; one that succeeded all the same goes to ``discard``.
+    ``retryable`` is raised at once. ``on_try(n, failure)`` hears of every try after the first:
+    the failure it follows, or None for a hedge. The losers are cancelled; one that succeeded all the same goes to ``discard``.
     A hedge (not a try after a failure) needs a token of ``budget``, if one is given.
     The caller bounds the whole with its own timeout.
     """
@@ -75,14 +75,13 @@ async def first_success(
     failures: list[BaseException] = []
     tries = 0
     last_start = loop.time()
-    won: asyncio.Task[T] | None = None
     out_of_budget = False
 
-    def begin() -> None:
+    def begin(after: BaseException | None = None) -> None:
         nonlocal tries, last_start
         tries += 1
         if tries > 1 and on_try is not None:
-            on_try(tries, failures[-1] if failures else None)
+            on_try(tries, after)
         running.add(asyncio.ensure_future(start()))
         last_start = loop.time()
 
@@ -99,7 +98,7 @@ async def first_success(
                 if pause is None:
                     raise failures[0]
                 await asyncio.sleep(pause)
-                begin()
+                begin(after=failures[-1])
                 continue
             wait_s: float | None = None
             if hedge_after_s > 0 and may_begin() and len(running) < max_in_flight and not out_of_budget:
@@ -115,16 +114,15 @@ async def first_success(
                 running.discard(task)
                 failure = task.exception()
                 if failure is None:
-                    won = task
                     return task.result()
                 if not retryable(failure):
                     raise failure
                 failures.append(failure)
-    finally:
+    finally:  # the winner has left ``running``: what is there lost the race
         for task in running:
             task.cancel()
         for task in running:
             with contextlib.suppress(BaseException):  # failed or cancelled: nothing to clean up
                 late = await task
-                if discard is not None and task is not won:
+                if discard is not None:
                     await discard(late)

@@ -108,3 +108,14 @@ async def test_hedges_beyond_the_budget_wait_for_the_first_try() -> None:
         twins += result == "twin"
         assert result == ("twin" if len(tries.started) == 2 else "slow first")
     assert twins == 4, "the burst of two, then one in four: requests 1, 2, 5 and 9"
+
+
+async def test_a_hedge_after_a_retry_is_reported_as_a_hedge() -> None:
+    seen: list[tuple[int, object]] = []
+    tries = Tries((0.0, ValueError("a")), (10.0, "hung"), (0.0, "twin"))
+    result = await first_success(
+        tries, hedge_after_s=0.05, pause_after_failure=lambda n: 0.01,
+        on_try=lambda n, failure: seen.append((n, failure and str(failure))),
+    )
+    assert result == "twin"
+    assert seen == [(2, "a"), (3, None)], "the third try is the second's twin, not a retry of the first"
