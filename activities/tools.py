@@ -177,8 +177,7 @@ class ToolRunner:
     def __init__(self, store: StoreClient, caller_number: str = "", *, reads: ReadPolicy = DEFAULT_READS) -> None:
         self._store = store
         self._caller_number = caller_number
-        self._read_budget_s = reads.budget_s
-        self._read_hedge_after_s = reads.hedge_after_s
+        self._reads = reads
         self.calls: list[ToolCall] = []
         self.pending_action: PendingAction | None = None
 
@@ -231,13 +230,13 @@ class ToolRunner:
         """``attempt(timeout_s)`` until one try succeeds or the read budget is spent.
 
         Only store reads come here (a read tool, or the checks before an order's or a booking's
-        read-back): reads are idempotent, so a try with no answer after ``read_hedge_after_s``
+        read-back): reads are idempotent, so a try with no answer after ``ReadPolicy.hedge_after_s``
         gets a twin beside it (a hung request costs that delay, not the client's timeout), and
         a failed one is tried again; the caller hears a filler instead of an apology. A
         StoreRejected (4xx) is the store's answer: trying again cannot help.
         """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._read_budget_s
+        deadline = loop.time() + self._reads.budget_s
 
         def one_try() -> Awaitable[T]:
             return attempt(max(MIN_ATTEMPT_S, min(self._store.timeout_s, deadline - loop.time())))
@@ -250,13 +249,13 @@ class ToolRunner:
             record.attempts = n
             count_tool_retry(name)
             # The reason and status only: the message's path may hold an order number.
-            why = f"no answer in {self._read_hedge_after_s:g} s" if failure is None else _reason(failure)
+            why = f"no answer in {self._reads.hedge_after_s:g} s" if failure is None else _reason(failure)
             log.warning("tool %s: store try %d (%s)", name, n, why)
 
         try:
             async with asyncio.timeout_at(deadline + MIN_ATTEMPT_S):  # each try ends by the deadline
                 return await first_success(
-                    one_try, hedge_after_s=self._read_hedge_after_s, max_in_flight=READS_IN_FLIGHT,
+                    one_try, hedge_after_s=self._reads.hedge_after_s, max_in_flight=READS_IN_FLIGHT,
                     pause_after_failure=pause, retryable=lambda exc: isinstance(exc, StoreUnavailable),
                     on_try=on_try, budget=READ_HEDGES,
                 )
@@ -318,7 +317,9 @@ class ToolRunner:
             ]
         }
 
-    async def _prepare_action(self, name: str, args: BaseModel, timeout_s: float) -> PendingAction:
+    async def _prepare_action(
+        self, name: str, args: CreateOrderArgs | BookFittingArgs, timeout_s: float
+    ) -> PendingAction:
         """Check an order or booking with the store now, so the read-back holds only its facts."""
         if isinstance(args, CreateOrderArgs):
             draft = OrderDraft(
@@ -339,32 +340,30 @@ class ToolRunner:
                 arguments={"request": draft.model_dump(mode="json")},
                 store_facts={"quote": quote.model_dump(mode="json")},
             )
-        if isinstance(args, BookFittingArgs):
-            request = BookingRequest(
-                centre_id=args.centre_id,
-                start=args.start,
-                phone=self._phone(args.phone),
-                customer_name=args.customer_name,
-                vehicle=args.vehicle,
-                tire_size=args.tire_size,
-                order_number=args.order_number,
-            )
-            centres = await self._store.fitting_centres(None, timeout_s=timeout_s)
-            centre = next((c for c in centres if c.centre_id == args.centre_id), None)
-            if centre is None:
-                raise ToolError(f"немає шиномонтажу {args.centre_id}")
-            free = await self._store.fitting_slots(
-                centre_id=args.centre_id, date_from=args.start[:10], days=1, limit=50, timeout_s=timeout_s
-            )
-            slot = next((s for s in free if s.start[:16] == args.start[:16]), None)
-            if slot is None:
-                raise ToolError("цей час уже зайнятий або поза робочими годинами")
-            return PendingAction(
-                name=name,
-                arguments={"request": request.model_dump(mode="json")},
-                store_facts={"slot": slot.model_dump(mode="json"), "centre": centre.model_dump(mode="json")},
-            )
-        raise ToolError(f"{name} needs no check with the store")
+        request = BookingRequest(
+            centre_id=args.centre_id,
+            start=args.start,
+            phone=self._phone(args.phone),
+            customer_name=args.customer_name,
+            vehicle=args.vehicle,
+            tire_size=args.tire_size,
+            order_number=args.order_number,
+        )
+        centres = await self._store.fitting_centres(None, timeout_s=timeout_s)
+        centre = next((c for c in centres if c.centre_id == args.centre_id), None)
+        if centre is None:
+            raise ToolError(f"немає шиномонтажу {args.centre_id}")
+        free = await self._store.fitting_slots(
+            centre_id=args.centre_id, date_from=args.start[:10], days=1, limit=50, timeout_s=timeout_s
+        )
+        slot = next((s for s in free if s.start[:16] == args.start[:16]), None)
+        if slot is None:
+            raise ToolError("цей час уже зайнятий або поза робочими годинами")
+        return PendingAction(
+            name=name,
+            arguments={"request": request.model_dump(mode="json")},
+            store_facts={"slot": slot.model_dump(mode="json"), "centre": centre.model_dump(mode="json")},
+        )
 
 
 def _reason(failure: BaseException) -> str:

@@ -19,8 +19,8 @@ own (``Scenario.run``: a Temporal dev server and a database in a temporary direc
 from __future__ import annotations
 
 import asyncio
-import gc
 import contextlib
+import gc
 import logging
 import random
 import shutil

@@ -209,9 +209,8 @@ class PlayoutPacer:
             except Exception as exc:  # noqa: BLE001 - one call's bug must not stop every call's audio
                 log.exception("playout of one call failed; its clock stops")
                 entry.active = False
-                self._discard(entry)
                 entry.clock.error = exc  # as for a failed write: the call sees its clock stopped
-                entry.clock.stopped_by_pacer()  # and its waiters return instead of hanging
+                self._take_off(entry)
         self.ticks += 1
         self._n += 1
 
@@ -223,8 +222,12 @@ class PlayoutPacer:
             if clock.write_due(deadline):
                 return
             entry.active = False
+        self._take_off(entry)
+
+    def _take_off(self, entry: PacerEntry) -> None:
+        """Off the pacer, and its clock told: its waiters return instead of hanging."""
         self._discard(entry)
-        clock.stopped_by_pacer()
+        entry.clock.stopped_by_pacer()
 
 
 _shared: PlayoutPacer | None = None
