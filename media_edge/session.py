@@ -56,7 +56,7 @@ from media_edge.stt.base_stt import SttEngine, SttResult, SttStream
 from media_edge.tts.base_tts import TtsEngine
 from media_edge.tts.phrase_cache import PhraseCache
 from workflows.masking import mask_phone
-from workflows.models import CallerTurn, ExpectedReply, NextAction, TurnResult
+from workflows.models import CallerTurn, ExpectedReply, HeardLatency, NextAction, TurnResult
 from workflows.starter import end_call, new_call_start, send_turn, start_call
 
 log = logging.getLogger("media_edge.session")
@@ -253,6 +253,10 @@ class CallSession:
         self._turn_id = 0
         self._turns: asyncio.Queue[SpokenTurn | KeyTurn] = asyncio.Queue()
         self._timing: TurnTiming | None = None  # the turn waiting for its first agent audio
+        # End of speech → first agent audio of each turn, for the workflow: with the next turn
+        # (those not sent yet) and again, all of them, with the hangup.
+        self._heard: list[HeardLatency] = []
+        self._heard_unsent = 0
         self._workflow = ctx.temporal.get_workflow_handle(self.call_id)
         self._started = asyncio.Event()
         self._ending: str | None = None
@@ -577,7 +581,9 @@ class CallSession:
             heard_agent_text=heard,
             dtmf=dtmf,
             continues_turn=continues if dtmf is None else None,
+            heard_latencies=self._heard[self._heard_unsent :],
         )
+        self._heard_unsent = len(self._heard)
         self._playback.begin_reply()
         self._tts_failed = False
         started = time.perf_counter()
@@ -949,7 +955,7 @@ class CallSession:
         If Temporal cannot take it now (down, restarting), it is sent again in the background."""
         at = datetime.now(UTC)  # when it happened, however late the signal lands
         try:
-            await _within(SIGNAL_TIMEOUT_S, end_call(self._workflow, reason, at))
+            await _within(SIGNAL_TIMEOUT_S, end_call(self._workflow, reason, at, heard=self._heard))
             return
         except (RPCError, TimeoutError) as err:
             if not _transient(err):
@@ -957,7 +963,8 @@ class CallSession:
                 return
             log.warning("call %s: hangup signal failed (%s); sending it again in the background",
                         self.call_id, err or "timed out")
-        self.ctx.deliver_in_background(lambda: end_call(self._workflow, reason, at), call_id=self.call_id,
+        self.ctx.deliver_in_background(lambda: end_call(self._workflow, reason, at, heard=self._heard),
+                                       call_id=self.call_id,
                                        what="hangup signal", since=at, wait_first=True)
 
     # --- agent audio ------------------------------------------------------------------
@@ -1029,6 +1036,9 @@ class CallSession:
             metrics.FIRST_AUDIO.observe(max(0.0, at - timing.speech_end_at))
             metrics.TURN_OVERHEAD.observe(max(0.0, at - timing.detected_at))
             self.ctx.turn_log.append(timing)
+            self._heard.append(HeardLatency(turn_id=timing.turn_id,
+                                            first_audio_ms=round(max(0.0, at - timing.speech_end_at) * 1000, 1),
+                                            overhead_ms=round(max(0.0, at - timing.detected_at) * 1000, 1)))
 
     def _flush_playout_stats(self, *, final: bool = False) -> None:
         clock = self.conn.playout

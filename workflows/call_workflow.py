@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         FulfilmentResult,
         FulfilmentStatus,
         HangupInfo,
+        HeardLatency,
         OpsTask,
         Message,
         NextAction,
@@ -148,6 +149,7 @@ class CallWorkflow:
     async def caller_turn(self, turn: CallerTurn) -> TurnResult:
         # Claimed before any await, so a concurrent duplicate fails the validator.
         self._last_turn_id = turn.turn_id
+        self._note_heard(turn.heard_latencies)
         async with self._turn_lock:
             earlier_words = self._take_back(turn)
             if earlier_words is None and turn.heard_agent_text is not None and self._history:
@@ -228,8 +230,16 @@ class CallWorkflow:
 
     @workflow.signal
     def hangup(self, info: HangupInfo) -> None:
+        self._note_heard(info.heard_latencies)
         if self._hangup is None:
             self._hangup = info
+
+    def _note_heard(self, heard: list[HeardLatency]) -> None:
+        """The edge's end of speech → first agent audio of earlier turns, onto their latencies."""
+        for h in heard:
+            for latency in self._latencies:
+                if latency.turn_id == h.turn_id:
+                    latency.first_audio_ms, latency.overhead_ms = h.first_audio_ms, h.overhead_ms
 
     @workflow.query
     def snapshot(self) -> CallSnapshot:

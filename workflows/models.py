@@ -100,6 +100,14 @@ class Message(BaseModel):
     tool_calls: list[ToolCall] = Field(default_factory=list)
 
 
+class HeardLatency(BaseModel):
+    """One turn's latency as the caller lives it, measured at the edge."""
+
+    turn_id: int
+    first_audio_ms: float  # end of the caller's speech → first agent audio on the wire
+    overhead_ms: float | None = None  # endpointer's end of turn → first agent audio (ours)
+
+
 class CallerTurn(BaseModel):
     """Update payload: one finished caller utterance."""
 
@@ -112,6 +120,9 @@ class CallerTurn(BaseModel):
     # The caller went on talking before hearing any of turn N's reply (the end of turn N was a
     # pause, not an end): the workflow takes turn N back and answers both utterances as one.
     continues_turn: int | None = None
+    # What the caller lived on earlier turns, measured at the edge once their first agent audio
+    # played (after that turn's update returned): reported with the next turn or the hangup.
+    heard_latencies: list[HeardLatency] = Field(default_factory=list)
 
 
 class AgentStepInput(BaseModel):
@@ -170,6 +181,7 @@ class HangupInfo(BaseModel):
     reason: str = "caller_hangup"  # caller_hangup, transfer, agent_hangup, error, timeout
     at: datetime | None = None
     detail: str | None = None
+    heard_latencies: list[HeardLatency] = Field(default_factory=list)  # turns not reported yet
 
 
 class TurnLatency(BaseModel):
@@ -177,6 +189,8 @@ class TurnLatency(BaseModel):
     stt_ms: float | None = None
     agent_step_ms: float | None = None
     first_text_ms: float | None = None
+    first_audio_ms: float | None = None  # end of caller speech → first agent audio (the edge's figure)
+    overhead_ms: float | None = None  # end of turn detected → first agent audio
 
 
 class TranscriptEntry(BaseModel):

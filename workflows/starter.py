@@ -15,7 +15,7 @@ from callcenter.settings import Settings
 from media_edge.phrases import PHRASES
 from workflows.call_workflow import EDGE_FULL, CallWorkflow
 from workflows.masking import mask_phone
-from workflows.models import CallerTurn, CallStart, HangupInfo, TurnResult
+from workflows.models import CallerTurn, CallStart, HangupInfo, HeardLatency, TurnResult
 
 
 def new_call_start(
@@ -97,6 +97,9 @@ async def send_turn(handle: WorkflowHandle, turn: CallerTurn) -> TurnResult:
     return await handle.execute_update(CallWorkflow.caller_turn, turn, id=f"{handle.id}-turn-{turn.turn_id}")
 
 
-async def end_call(handle: WorkflowHandle, reason: str, at: datetime | None = None) -> None:
-    """The hangup signal; ``at`` is when the call ended (now unless told), however late it lands."""
-    await handle.signal(CallWorkflow.hangup, HangupInfo(reason=reason, at=at or datetime.now(UTC)))
+async def end_call(handle: WorkflowHandle, reason: str, at: datetime | None = None,
+                   heard: list[HeardLatency] | None = None) -> None:
+    """The hangup signal; ``at`` is when the call ended (now unless told), however late it lands;
+    ``heard``: the turns' end of speech → first agent audio, as the edge measured them."""
+    await handle.signal(CallWorkflow.hangup, HangupInfo(reason=reason, at=at or datetime.now(UTC),
+                                                        heard_latencies=list(heard or [])))
