@@ -1249,7 +1249,12 @@ def test_the_module_imports_only_the_standard_library() -> None:
 
     package = pathlib.Path(uk.__file__).parent
     allowed = {"__future__", "activities", "re", "dataclasses", "datetime", "typing", "collections", "functools"}
+    # The understanding pipeline (loaded lazily, never by `import activities.brain.ukrainian`:
+    # test_importing_the_package_loads_no_library) may use the language libraries and the store.
+    pipeline = {"understanding.py", "entities.py", "fuzzy.py", "analyse.py", "slots.py"}
     for path in package.glob("*.py"):
+        if path.name in pipeline:
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert node.module.split(".")[0] in allowed, (path.name, node.module)
@@ -1257,6 +1262,19 @@ def test_the_module_imports_only_the_standard_library() -> None:
                     assert node.module.startswith("activities.brain.ukrainian"), (path.name, node.module)
             elif isinstance(node, ast.Import):
                 assert all(alias.name in {"re"} for alias in node.names), (path.name, ast.dump(node))
+
+
+def test_importing_the_package_loads_no_library() -> None:
+    """Workflow code imports the package: the understanding pipeline's libraries stay unloaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, activities.brain.ukrainian as uk; uk.speak_tire_size; "
+        "print(sorted(m for m in ('rapidfuzz', 'pymorphy3', 'store', 'pydantic') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 # --- the phone tail the workflow's read-backs use -------------------------------------------------

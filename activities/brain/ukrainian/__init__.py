@@ -14,6 +14,8 @@ no randomness, no I/O), so the workflow may use it as well as the brains.
     intents    yes/no/unclear, operator, availability, goodbye, choice, quantity
     dates      days and times, heard and said
     speech     prices, counts, addresses, order and booking read-backs
+    understanding  the pipeline's entry point: normalise → analyse → extract, typed Slots (slots.py)
+    entities   the store's cars, cities, brands and tire lines by lemma + fuzzy match (fuzzy.py)
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ from activities.brain.ukrainian.vehicles import (
 )
 
 __all__ = [
+    "Slot", "Understanding", "understand",
     "sounds_unfinished",
     "BRANDS", "CITIES", "CITY_FORMS", "MAKES", "MODELS", "MONTHS_GENITIVE", "NOUNS", "SEASON_WORDS",
     "WEEKDAYS", "Confirmation", "DeliveryChoice", "Noun", "ReadbackDelivery", "ReadbackLine",
@@ -159,3 +162,17 @@ __all__ = [
     "speak_tire_size", "speak_weekday", "split_correction", "to_city", "wants_operator",
     "words_to_digits",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The understanding pipeline loads on first use: workflow code imports this package for its
+    speaking functions and must not pull in pymorphy3, rapidfuzz, pydantic or the store."""
+    if name == "understand":
+        from activities.brain.ukrainian.understanding import understand
+
+        return understand
+    if name in ("Slot", "Understanding"):
+        from activities.brain.ukrainian import slots
+
+        return getattr(slots, name)
+    raise AttributeError(name)
