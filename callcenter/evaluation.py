@@ -24,8 +24,10 @@ import sys
 import time
 import uuid
 from collections import Counter
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -105,6 +107,9 @@ class CallExpect(StrictModel):
     order_created: bool | None = None
     booking_created: bool | None = None
     tool_errors: bool = Field(default=False, description="Tool errors are part of the dialogue")
+    args: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="tool → arguments some call of it in the whole call must include"
+    )
 
 
 class Dialogue(StrictModel):
@@ -118,6 +123,8 @@ class Dialogue(StrictModel):
     turns: list[DialogueTurn] = Field(min_length=1)
     expect: CallExpect = Field(default_factory=CallExpect)
     source: str = ""
+    # A file-level tag ("new_callers"): such dialogues are scored by their pass rate, not one by one.
+    suite: str = ""
 
     @model_validator(mode="after")
     def _own_number(self) -> Dialogue:
@@ -163,7 +170,8 @@ def load_dialogues(directory: Path = DIALOGUES_DIR, name_filter: str | None = No
     if duplicates:
         raise ValueError(f"duplicate dialogue names: {', '.join(duplicates)}")
     if name_filter:
-        found = [d for d in found if name_filter in d.name or name_filter == d.scenario.value or name_filter == d.kind]
+        found = [d for d in found if name_filter in d.name or name_filter == d.scenario.value or name_filter == d.kind
+                 or name_filter == d.suite]
     return found
 
 
@@ -319,8 +327,28 @@ def _contains(haystack: str, fragment: str) -> bool:
     return fragment.lower().replace("’", "'") in haystack.lower().replace("’", "'")
 
 
+_KYIV = ZoneInfo("Europe/Kyiv")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DATE_PLACEHOLDER = re.compile(r"\{(?:today([+-]\d+)?|next:(mon|tue|wed|thu|fri|sat|sun))\}")
+
+
+def expand_dates(text: str, today: date | None = None) -> str:
+    """Dates a dialogue cannot write down: "{today+1}" (ISO, Kyiv's today plus one day) and
+    "{next:fri}" (the first Friday after today, never today itself)."""
+    today = today or datetime.now(_KYIV).date()
+
+    def one(match: re.Match) -> str:
+        if match.group(2):
+            ahead = (_WEEKDAYS.index(match.group(2)) - today.weekday() - 1) % 7 + 1
+            return (today + timedelta(days=ahead)).isoformat()
+        return (today + timedelta(days=int(match.group(1) or 0))).isoformat()
+
+    return _DATE_PLACEHOLDER.sub(one, text)
+
+
 def _args_match(actual: Any, wanted: Any) -> bool:
-    """`wanted` is part of `actual`: dict keys recursively, lists item by item, strings ignoring case."""
+    """`wanted` is part of `actual`: dict keys recursively, lists item by item, strings ignoring case
+    (date placeholders expanded; a string ending in "*" is a prefix)."""
     if isinstance(wanted, dict):
         return isinstance(actual, dict) and all(_args_match(actual.get(k), v) for k, v in wanted.items())
     if isinstance(wanted, list):
@@ -328,6 +356,9 @@ def _args_match(actual: Any, wanted: Any) -> bool:
             _args_match(a, w) for a, w in zip(actual, wanted, strict=True)
         )
     if isinstance(wanted, str) and isinstance(actual, str):
+        wanted = expand_dates(wanted)
+        if wanted.endswith("*"):
+            return actual.lower().startswith(wanted[:-1].lower())
         return wanted.lower() == actual.lower()
     return actual == wanted
 
@@ -385,6 +416,12 @@ def check_dialogue(dialogue: Dialogue, snapshot: CallSnapshot, records: list[Tur
 
     used = [c.name for e in snapshot.transcript for c in e.tool_calls]
     problems += tools_out_of_order(expect.tools, used)
+    for tool, args in expect.args.items():
+        calls = [c for e in snapshot.transcript for c in e.tool_calls if c.name == tool]
+        if not calls:
+            problems.append(f"{tool} never called (wanted arguments {args})")
+        elif not any(_args_match(c.arguments, args) for c in calls):
+            problems.append(f"{tool} arguments {[c.arguments for c in calls]}, none includes {args}")
     for tool in expect.never:
         if tool in used:
             problems.append(f"tool {tool} was called")
@@ -412,7 +449,8 @@ def check_dialogue(dialogue: Dialogue, snapshot: CallSnapshot, records: list[Tur
 
 
 async def _check_store(settings: Settings, dialogue: Dialogue, snapshot: CallSnapshot) -> list[str]:
-    """An order or booking number the call reports must exist in the store, for the caller's phone."""
+    """An order or booking number the call reports must exist in the store, for the caller's phone
+    (or the phone the caller gave for the order)."""
     if not (snapshot.order_number or snapshot.booking_number):
         return []
     from activities.store_client import StoreClient
@@ -423,13 +461,18 @@ async def _check_store(settings: Settings, dialogue: Dialogue, snapshot: CallSna
             order = await store.get_order(snapshot.order_number)
             if order is None:
                 problems.append(f"order {snapshot.order_number} is not in the store")
-            elif order.phone != dialogue.caller_number:
+            elif order.phone not in (dialogue.caller_number, *_phones_given(snapshot, "create_order")):
                 problems.append(f"order {snapshot.order_number} has phone {order.phone}, not the caller's")
         if snapshot.booking_number:
             booking = await store.get_booking(snapshot.booking_number)
             if booking is None:
                 problems.append(f"booking {snapshot.booking_number} is not in the store")
     return problems
+
+
+def _phones_given(snapshot: CallSnapshot, tool: str) -> list[str]:
+    return [c.arguments["phone"] for e in snapshot.transcript for c in e.tool_calls
+            if c.name == tool and c.arguments.get("phone")]
 
 
 def _transcript_lines(snapshot: CallSnapshot) -> list[str]:
