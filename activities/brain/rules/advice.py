@@ -11,8 +11,10 @@ from typing import Any
 
 from activities.brain.base_brain import StepContext
 from activities.brain.rules import lang
-from activities.brain.rules.common import ASK_SIZE, ask, offer
+from activities.brain.rules.common import ASK_SIZE, ask, offer, read
 from activities.brain.rules.search import search
+from activities.brain.ukrainian.entities import extract_brand
+from activities.brain.ukrainian.understanding import understand
 from workflows.models import Scenario
 
 # ETRTO load index → kilograms per tire, for the indexes passenger tires carry.
@@ -65,6 +67,11 @@ async def advise(ctx: StepContext, text: str) -> None:
         await ctx.say(ALL_SEASON if lang.has_any(text, ("всесезон",)) else SUMMER_IN_WINTER)
         await _next(ctx, options)
         return
+    named = _named_brands(text)
+    if len(named) >= 2 and "size" in memory:
+        await _compare_brands(ctx, named)
+        await _next(ctx, memory.get("options") or [])
+        return
     if not options:
         if "size" in memory:
             if not await search(ctx):
@@ -83,6 +90,58 @@ async def advise(ctx: StepContext, text: str) -> None:
         return
     await _compare(ctx, options, text)
     await _next(ctx, options)
+
+
+def _named_brands(text: str) -> list[str]:
+    """The brands a caller compares ("Мішлен чи Континенталь", "між Нокіаном і Бріджстоуном")."""
+    from activities.brain.ukrainian.analyse import analyse
+
+    heard = understand(text)
+    return extract_brand(analyse(heard.text))[1]
+
+
+async def _compare_brands(ctx: StepContext, brands: list[str]) -> None:
+    """Both named brands in the caller's size, each from the catalogue: price, wet grip, noise."""
+    memory = ctx.memory
+    memory.pop("brand", None)  # a comparison is not a wish for the last brand named
+    options: list[dict[str, Any]] = list(memory.get("options") or [])
+    picked: list[dict[str, Any]] = []
+    for brand in brands[:2]:
+        item = next((o for o in options if o["brand"] == brand), None)
+        if item is None:
+            args: dict[str, Any] = {**memory["size"], "brand": brand, "limit": 1}
+            for key in ("season", "studded", "max_price"):
+                if memory.get(key) is not None:
+                    args[key] = memory[key]
+            found = await read(ctx, "search_tires", args)
+            if found is None:
+                return
+            item = (found.get("items") or [None])[0]
+        if item is None:
+            await ctx.say(f"{brand} у розмірі {_size(memory['size'])} зараз немає.")
+            continue
+        picked.append(item)
+        label = item["eu_label"]
+        await ctx.say(
+            f"{_name(item)}: {lang.hryvnias(item['price_uah'])} за шину, зчеплення на мокрому — "
+            f"{_class(label['wet_grip'])}, шум — {lang.number_words(label['noise_db'])} децибел."
+        )
+    if len(picked) == 2:
+        a, b = picked
+        wet = min(picked, key=lambda o: (CLASS_RANK.get(o["eu_label"]["wet_grip"], 9), o["price_uah"]))
+        cheap = min(picked, key=lambda o: o["price_uah"])
+        if wet is cheap:
+            await ctx.say(f"{_name(wet)} і дешевша, і краще гальмує на мокрому, тож раджу її.")
+        else:
+            await ctx.say(f"{_name(cheap)} дешевша, а {_name(wet)} краще тримає мокру дорогу.")
+    if picked:
+        memory["options"] = picked
+        memory["selected"] = 0
+        ctx.scenarios.add(Scenario.TIRE_SEARCH)
+
+
+def _size(size: dict[str, int]) -> str:
+    return f"{size['width']}/{size['profile']} R{size['rim']}"
 
 
 async def _indexes(ctx: StepContext, item: dict[str, Any]) -> None:

@@ -21,6 +21,8 @@ from typing import Any
 
 from activities.brain.base_brain import Brain, StepContext
 from activities.brain.rules import advice, fitting, lang, orders, search
+from activities.brain.ukrainian.understanding import understand
+from activities.brain.ukrainian.slots import Understanding
 from activities.brain.rules.common import (
     ASK_SIZE,
     HELP,
@@ -29,6 +31,7 @@ from activities.brain.rules.common import (
     Stage,
     anything_else,
     ask,
+    offer,
 )
 from workflows.models import ExpectedReply, Scenario
 
@@ -52,6 +55,11 @@ class Turn:
     misses: int  # turns in a row not understood before this one
     new_criteria: bool = False  # the caller changed size, season, studs, brand or price limit
     city_before: str | None = None
+    heard: Understanding | None = None  # the turn's slots (understand())
+
+    @property
+    def intent(self) -> str | None:
+        return self.heard.value("intent") if self.heard else None
 
 
 class RulesBrain(Brain):
@@ -65,6 +73,7 @@ class RulesBrain(Brain):
             offer=memory.pop("offer", None),
             declined=memory.pop("declined", None),
             misses=memory.pop("misunderstood", 0),  # kept only by a turn not understood again
+            heard=understand(ctx.caller_text, caller_number=ctx.caller_number or None),
         )
         memory.pop("awaiting", None)
         if self._note_fulfilled(memory):
@@ -86,7 +95,9 @@ class RulesBrain(Brain):
         elif lang.wants_operator(text):
             ctx.scenarios.add(Scenario.TRANSFER)
             await ctx.tools.call("transfer_to_operator", {"reason": search.operator_reason(ctx.memory)})
-        elif lang.says_goodbye(text) or (
+        elif turn.intent == "hearing_check":
+            await self._hearing_check(ctx, turn)
+        elif turn.intent == "goodbye" or lang.says_goodbye(text) or (
             turn.offer == "more" and lang.says_no(text) and not search.heard_criteria(text)
             and not lang.is_correction(text)
         ):
@@ -108,7 +119,7 @@ class RulesBrain(Brain):
     async def _topic_or_answer(self, ctx: StepContext, turn: Turn) -> bool:
         """A new topic wins over the question asked last; else the turn may answer it."""
         memory, text, stage = ctx.memory, turn.text, turn.stage
-        if lang.wants_order_status(text) and stage != Stage.STATUS_NUMBER:
+        if (lang.wants_order_status(text) or turn.intent == "order_status") and stage != Stage.STATUS_NUMBER:
             await orders.status(ctx, text)
             return True
         if lang.wants_fitting(text) and stage not in (Stage.FITTING_CITY, Stage.FITTING_PICK):
@@ -135,8 +146,19 @@ class RulesBrain(Brain):
                 memory.pop("options", None)  # "порадьте зимові 205/55 R16": search these first
             await advice.advise(ctx, text)
             return True
-        vehicle = lang.parse_vehicle(text)
+        if stage == Stage.VEHICLE_GUESS and lang.says_yes(text) and memory.get("vehicle_guess"):
+            await search.by_vehicle(ctx, lang.Vehicle(**memory.pop("vehicle_guess")))
+            return True
+        memory.pop("vehicle_guess", None)
+        vehicle = search.heard_vehicle(turn.heard, text)
         if vehicle is not None and lang.parse_tire_size(text) is None and (vehicle.model or not memory.get("options")):
+            slot = turn.heard.slots.get("vehicle") if turn.heard else None
+            if slot is not None and not slot.sure and vehicle.model:
+                memory["vehicle_guess"] = {"make": vehicle.make, "model": vehicle.model, "year": vehicle.year}
+                ctx.scenarios.add(Scenario.TIRE_SEARCH)
+                await ask(ctx, f"Ви мали на увазі {vehicle.make} {vehicle.model}?", Stage.VEHICLE_GUESS,
+                          ExpectedReply.YES_NO)
+                return True
             await search.by_vehicle(ctx, vehicle)
             return True
         if stage == Stage.SEASON and memory.get("season") and "size" in memory:
@@ -196,6 +218,17 @@ class RulesBrain(Brain):
         else:
             await self._not_understood(ctx, turn.stage, turn.misses)
         return True
+
+    async def _hearing_check(self, ctx: StepContext, turn: Turn) -> None:
+        """ "Алло? Мене чути?": yes, and back to where the talk was (not the greeting again)."""
+        await ctx.say("Так, чую вас добре.")
+        question = ctx.memory.get("question")
+        if turn.stage is not None and question:
+            await ask(ctx, question, Stage(turn.stage), _expect_for(turn.stage))
+        elif turn.offer and question:
+            await offer(ctx, question, turn.offer)
+        else:
+            await ask(ctx, "Чим можу допомогти?")
 
     # --- helpers ------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ class Stage(StrEnum):
     STATUS_NUMBER = "status_number"
     FITTING_CITY = "fitting_city"
     FITTING_PICK = "fitting_pick"
+    VEHICLE_GUESS = "vehicle_guess"  # "Ви мали на увазі Kia Sportage?"
 
 
 # Stages whose answer is a number or free text: their parser goes first, before sizes and brands.

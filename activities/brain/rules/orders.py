@@ -38,6 +38,9 @@ def absorb(order: dict[str, Any], text: str, *, stage: str | None = None) -> boo
         quantity = 4  # "Комплект із чотирьох?" — "так"
     if quantity is not None and stage not in (Stage.ORDER_BRANCH, Stage.ORDER_ADDRESS, Stage.ORDER_CITY):
         order["quantity"] = quantity
+    phone = lang.parse_phone(text) if stage != Stage.ORDER_BRANCH else None
+    if phone:
+        order["phone"] = phone  # "оформіть на номер дружини …": the order and its read-back use it
     delivery = lang.parse_delivery(text)
     if delivery is not None:
         if delivery.method and delivery.method != order.get("method"):
@@ -131,7 +134,7 @@ async def start(ctx: StepContext, text: str, stage: str | None = None) -> None:
         assert option is not None
         previous = order or {}
         order = {"sku": option["sku"], "name": f"{option['brand']} {option['model']}"}
-        for key in ("quantity", "method", "city", "branch", "address"):
+        for key in ("quantity", "method", "city", "branch", "address", "phone"):
             if key in previous:
                 order[key] = previous[key]
         memory["order"] = order
@@ -181,6 +184,8 @@ async def place(ctx: StepContext) -> None:
         args["branch"] = order["branch"]
     if order["method"] == "courier":
         args["address"] = order["address"]
+    if order.get("phone"):
+        args["phone"] = order["phone"]
     try:
         await ctx.tools.call("create_order", args)
     except ToolError as error:

@@ -6,6 +6,8 @@ from typing import Any
 
 from activities.brain.base_brain import StepContext
 from activities.brain.rules import lang
+from activities.brain.ukrainian.slots import Understanding
+from activities.brain.ukrainian.understanding import understand
 from activities.brain.rules.common import (
     ASK_SIZE,
     ORDINALS_M,
@@ -53,10 +55,22 @@ def remember(memory: dict[str, Any], text: str) -> None:
         ("max_price", lang.parse_max_price),
     ):
         value = parser(text)
+        if value is None and key in ("brand", "city"):
+            slot = understand(text).slots.get(key)  # "мішленом", "у Кривому Розі", "Ханкок"
+            value = slot.value if slot is not None and slot.sure else None
         if value is not None:
             memory[key] = value
     if lang.has_any(text, ("будь-який бренд", "будь який бренд", "бренд не важлив", "інший бренд")):
         memory.pop("brand", None)
+
+
+def heard_vehicle(heard: Understanding | None, text: str) -> lang.Vehicle | None:
+    """The car the caller named: the understanding layer's slot, else the number-aware matcher."""
+    slot = (heard or understand(text)).slots.get("vehicle")
+    if slot is not None:
+        value = slot.value
+        return lang.Vehicle(value["make"], value.get("model"), value.get("year"))
+    return lang.parse_vehicle(text)
 
 
 def _vehicle_size(sizes: list[str], parts: Any) -> dict[str, int] | None:
@@ -184,7 +198,13 @@ def picked_option(memory: dict[str, Any], text: str) -> bool:
     if choice is not None and choice < len(memory["options"]):
         memory["selected"] = choice
         return True
-    brand = lang.parse_brand(text)
+    heard = understand(text)
+    model = heard.value("model")
+    for index, option in enumerate(memory["options"]):
+        if model and option["model"] == model:
+            memory["selected"] = index  # "чи є Hakka R5 …": that model, not the first hit
+            return True
+    brand = lang.parse_brand(text) or heard.value("brand")
     for index, option in enumerate(memory["options"]):
         if brand and option["brand"] == brand:
             memory["selected"] = index
