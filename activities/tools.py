@@ -22,6 +22,7 @@ from activities.hedging import HedgeBudget, first_success
 from activities.metrics import count_tool_retry, observe_tool
 from activities.brain.ukrainian.phones import normalise_phone
 from activities.store_client import StoreClient, StoreRejected, StoreUnavailable
+from activities.brain.ukrainian.canonical import canonical_arguments
 from callcenter.settings import Settings
 from store.api_models import (
     BookingRequest,
@@ -183,6 +184,8 @@ class ToolRunner:
 
     async def call(self, name: str, arguments: dict[str, Any]) -> Any:
         started = time.perf_counter()
+        # "Туксон", "205/55r16", "067 123 45 67" from a model reach the store canonical.
+        arguments = canonical_arguments(name, arguments) if isinstance(arguments, dict) else arguments
         record = ToolCall(name=name, arguments=arguments)
         self.calls.append(record)
         failure: BaseException | None = None  # its class is the error kind: the store's, pydantic's

@@ -173,3 +173,19 @@ async def test_the_checks_before_a_read_back_are_retried_and_nothing_is_written(
     assert runner.calls[0].attempts == 3 and flaky.requests == 3
     assert runner.pending_action is not None and runner.pending_action.name == "create_order"
     assert await _orders_of_caller(database_url) == orders_before, "the order is the workflow's to place"
+
+
+async def test_a_models_spoken_arguments_reach_the_store_canonical(database_url: str) -> None:
+    """"Туксон", "205/55r16", "067 123 45 67", "у Львові" from Claude go through the same normalisers
+    as the rules brain's slots, so the store answers them as it answers canonical arguments."""
+    async with flaky_store(database_url, failures=0) as (url, _), StoreClient(url) as store:
+        runner = ToolRunner(store)
+        fitment = await runner.call("vehicle_fitment", {"make": "хюндай", "model": "Туксон", "year": "2021"})
+        found = await runner.call("search_tires", {"width": "205/55r16", "season": "зимові", "brand": "мішлен"})
+        status = await runner.call("get_order_status", {"phone": "050 123 45 67"})
+    assert runner.calls[0].arguments == {"make": "Hyundai", "model": "Tucson", "year": 2021}
+    assert fitment["sizes"]
+    assert runner.calls[1].arguments == {"width": 205, "profile": 55, "rim": 16, "season": "winter", "brand": "Michelin"}
+    assert found["items"] and all(item["brand"] == "Michelin" for item in found["items"])
+    assert runner.calls[2].arguments == {"phone": CALLER}
+    assert status["orders"]

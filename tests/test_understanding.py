@@ -134,3 +134,15 @@ def test_understanding_costs_under_five_ms_p95() -> None:
         times.append(time.perf_counter() - start)
     times.sort()
     assert times[int(len(times) * 0.95)] < 0.02  # generous: the suite shares two cores
+
+
+def test_canonical_tool_arguments() -> None:
+    from activities.brain.ukrainian.canonical import canonical_arguments as canon
+
+    assert canon("vehicle_fitment", {"make": "кіа", "model": "спортейдж"}) == {"make": "Kia", "model": "Sportage"}
+    assert canon("search_tires", {"width": 205, "profile": 55, "rim": "R16", "season": "winter"}) == {
+        "width": 205, "profile": 55, "rim": 16, "season": "winter"}
+    assert canon("check_availability", {"sku": "X", "city": "у Запоріжжі"}) == {"sku": "X", "city": "Запоріжжя"}
+    assert canon("create_order", {"city": "Kyiv", "phone": "+380 67 123 4567"})["phone"] == "+380671234567"
+    assert canon("get_order_status", {"order_number": "100 001"}) == {"order_number": "100001"}
+    assert canon("search_tires", {"brand": "Unknownbrand"}) == {"brand": "Unknownbrand"}

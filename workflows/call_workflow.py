@@ -20,7 +20,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from media_edge.phrases import PHRASES
     from workflows import search_attributes as sa
-    from workflows.confirmation import Awaiting, classify_confirmation, fulfilment_words, readback_for
+    from workflows.confirmation import Awaiting, changes_details, classify_confirmation, fulfilment_words, readback_for
     from workflows.fulfilment_workflow import DB_RETRY, FulfilmentWorkflow, fulfilment_workflow_id
     from workflows.masking import mask_phone
     from workflows.models import (
@@ -322,6 +322,8 @@ class CallWorkflow:
         awaiting = self._awaiting
         assert awaiting is not None
         verdict = classify_confirmation(turn.text, turn.dtmf)
+        if verdict != "yes" and workflow.patched("readback-new-details") and changes_details(awaiting.action, turn.text):
+            verdict = "no"  # another phone or city: the agent applies it and the new facts are read back
         if verdict == "yes":
             self._awaiting = None
             return await self._fulfil(turn, awaiting)

@@ -33,6 +33,19 @@ def classify_confirmation(text: str, dtmf: str | None) -> Verdict:
     return uk.classify_confirmation(text, dtmf)
 
 
+def changes_details(action: PendingAction, text: str) -> bool:
+    """The answer to a read-back names another phone or another city than the one read back
+    ("оформіть на номер дружини …", "доставте краще в Одесу"): the agent must apply it and the
+    workflow read the new facts back, never confirm the old ones."""
+    request = action.arguments.get("request") or {}
+    phone = uk.parse_phone(text)
+    if phone is not None and phone != request.get("phone"):
+        return True
+    city = uk.parse_city(text)
+    read_city = (request.get("delivery") or {}).get("city") or request.get("city")
+    return city is not None and read_city is not None and city != read_city
+
+
 def readback_for(action: PendingAction, today: date) -> str:
     facts = action.store_facts or {}
     phone = f"Телефон {uk.phone_tail_words(str(action.arguments['request']['phone']))}."

@@ -131,8 +131,6 @@ def classify_words(text: str) -> Confirmation:
     hedge = has_word(norm, _HEDGES)
     if is_correction(text) and not has_word(norm, _DOUBTS) and "?" not in text:
         return "no"
-    if _new_detail(norm):
-        return "no"  # "оформіть на номер дружини …", "доставте краще в Одесу": the agent applies it
     said = norm.split()
     no = any(w in _NO_WORDS for w in said) or has_word(norm, _NO_PHRASES)
     # "не" before a yes word negates it: "не підтверджую", "не добре"
@@ -145,13 +143,6 @@ def classify_words(text: str) -> Confirmation:
     if all(w in _YES or w in _FILLER for w in said):
         return "yes"
     return "unclear"
-
-
-def _new_detail(norm: str) -> bool:
-    """The answer to a read-back carries a detail to change: another phone or another city."""
-    from activities.brain.ukrainian.phones import parse_phone
-
-    return parse_phone(norm) is not None or parse_city(norm) is not None
 
 
 # --- quantity ----------------------------------------------------------------------------------

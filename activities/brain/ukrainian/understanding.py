@@ -197,7 +197,8 @@ def _orders_and_delivery(norm: str) -> list[Slot]:
     return [_whole("branch", branch, norm)] if branch else []
 
 
-_HEARING = frozenset({"чути", "чуєте", "чуєш", "слышно", "слышите", "слухати", "алло", "ало", "алльо"})
+# "Мене чути?", "ви мене чуєте?", "вас не чути", "меня слышно?" (a bare "алло, алло" is not a question).
+_HEARING = frozenset({"чути", "чуєте", "чуєш", "чую", "слышно", "слышите", "слышишь", "чутно"})
 _CURT_BYE = frozenset({"бувай", "бувайте", "бувай", "давай", "пока", "все", "всё", "годі", "досить", "прощавайте"})
 
 
@@ -206,7 +207,7 @@ def _intent(raw: str, norm: str, analysis: Any) -> str | None:
 
     words = norm.split()
     lemmas = analysis.lemma_set() if hasattr(analysis, "lemma_set") else frozenset(words)
-    if words and (set(words) & _HEARING or lemmas & {"чути", "слышать"}) and len(words) <= 6 and not _has_request(norm):
+    if words and (set(words) & _HEARING or lemmas & {"чути", "слышать"}) and len(words) <= 7 and not _has_request(norm):
         return "hearing_check"
     if words and set(words) <= _CURT_BYE | {"дякую", "вже", "ну", "та", "нічого", "не", "треба", "і", "до", "побачення"} and (
         set(words) & {"бувай", "бувайте", "пока", "прощавайте", "побачення"} or words in (["все"], ["все", "все"])
