@@ -94,6 +94,12 @@ def word_info(word: str) -> tuple[tuple[str, ...], frozenset[str], bool]:
         ru = analyzer("ru").parse(word)
         if any(p.is_known for p in ru):
             parses, known = [p for p in ru if p.is_known], True
+    if not known and "'" not in word:
+        restored = _restore_apostrophe(word)
+        if restored != word:
+            again = analyzer("uk").parse(restored)
+            if any(p.is_known for p in again):
+                parses, known = again, True
     if known:
         parses = [p for p in parses if p.is_known] or parses
     lemmas: list[str] = []
@@ -111,6 +117,20 @@ _UKRAINIAN_ONLY = frozenset("іїєґ'")
 def _has_ukrainian_letters(word: str) -> bool:
     """Letters the Russian alphabet lacks: such a word is not asked of the Russian dictionary."""
     return not _UKRAINIAN_ONLY.isdisjoint(word)
+
+
+_LABIALS = frozenset("бпвмф")
+_IOTATED = frozenset("яюєї")
+
+
+def _restore_apostrophe(word: str) -> str:
+    """A recognizer's "пятнадцять" is "п'ятнадцять": the apostrophe after a labial before я/ю/є/ї."""
+    out = []
+    for i, ch in enumerate(word):
+        out.append(ch)
+        if ch in _LABIALS and i + 1 < len(word) and word[i + 1] in _IOTATED:
+            out.append("'")
+    return "".join(out)
 
 
 def lemmas(word: str) -> tuple[str, ...]:

@@ -11,8 +11,8 @@ and `plural_form` for the agreement of a noun with a number (1 гривня, 2 �
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from activities.brain.ukrainian.text import normalise
@@ -22,53 +22,55 @@ Case = Literal["nom", "acc"]  # accusative: "за одну тисячу двіс
 OrdinalCase = Literal["nom_m", "nom_f", "nom_n", "gen_m", "loc_f", "acc_f"]
 
 # --- reading -----------------------------------------------------------------------------------
+#
+# A compositional grammar over lemmas. Every word is lemmatised (`analyse.word_info`: pymorphy3,
+# Ukrainian first, Russian for surzhyk, the apostrophe restored for "пятнадцять"), and only the
+# normal forms below are the grammar's vocabulary: "двохсот", "трьомастами", "тисячею",
+# "п'ятнадцятого", "сімнадцяті" all reach their value through their lemma, in any case and gender.
 
-_UNIT_WORDS: dict[int, tuple[str, ...]] = {
-    0: ("нуль", "ноль", "нол"),
-    1: ("один", "одна", "одну", "одне", "одно", "одного", "однієї", "одній", "одним"),
-    2: ("два", "дві", "двох", "две", "двоє"),
-    3: ("три", "трьох", "трох", "трое", "троє"),
-    4: ("чотири", "чотирьох", "четыре", "четырех", "четверо"),
-    5: ("п'ять", "п'яти", "пять", "пяти"),
-    6: ("шість", "шести", "шесть"),
-    7: ("сім", "семи", "семь"),
-    8: ("вісім", "восьми", "восемь"),
-    9: ("дев'ять", "дев'яти", "девять", "девяти"),
+_CARDINAL_LEMMAS: dict[str, int] = {
+    # Ukrainian
+    "нуль": 0, "один": 1, "два": 2, "три": 3, "чотири": 4, "п'ять": 5, "шість": 6, "сім": 7,
+    "вісім": 8, "дев'ять": 9, "десять": 10, "одинадцять": 11, "дванадцять": 12, "тринадцять": 13,
+    "чотирнадцять": 14, "п'ятнадцять": 15, "шістнадцять": 16, "сімнадцять": 17, "вісімнадцять": 18,
+    "дев'ятнадцять": 19, "двадцять": 20, "тридцять": 30, "сорок": 40, "п'ятдесят": 50,
+    "шістдесят": 60, "сімдесят": 70, "вісімдесят": 80, "дев'яносто": 90, "сто": 100, "двісті": 200,
+    "триста": 300, "чотириста": 400, "п'ятсот": 500, "шістсот": 600, "сімсот": 700, "вісімсот": 800,
+    "дев'ятсот": 900, "двоє": 2, "троє": 3, "четверо": 4,
+    # Russian (surzhyk)
+    "ноль": 0, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8, "девять": 9, "четыре": 4,
+    "одиннадцать": 11, "двенадцать": 12, "тринадцать": 13, "четырнадцать": 14, "пятнадцать": 15,
+    "шестнадцать": 16, "семнадцать": 17, "восемнадцать": 18, "девятнадцать": 19, "двадцать": 20,
+    "тридцать": 30, "пятьдесят": 50, "шестьдесят": 60, "семьдесят": 70, "восемьдесят": 80,
+    "девяносто": 90, "двести": 200, "четыреста": 400, "пятьсот": 500, "шестьсот": 600,
+    "семьсот": 700, "восемьсот": 800, "девятьсот": 900, "трое": 3,
 }
-_TEEN_WORDS: dict[int, tuple[str, ...]] = {
-    10: ("десять", "десяти"),
-    11: ("одинадцять", "одинадцяти", "одиннадцать"),
-    12: ("дванадцять", "дванадцяти", "двенадцать"),
-    13: ("тринадцять", "тринадцяти", "тринадцать"),
-    14: ("чотирнадцять", "чотирнадцяти", "четырнадцать"),
-    15: ("п'ятнадцять", "п'ятнадцяти", "пятнадцать"),
-    16: ("шістнадцять", "шістнадцяти", "шестнадцать", "шеснадцать"),
-    17: ("сімнадцять", "сімнадцяти", "семнадцать"),
-    18: ("вісімнадцять", "вісімнадцяти", "восемнадцать"),
-    19: ("дев'ятнадцять", "дев'ятнадцяти", "девятнадцать"),
+_THOUSAND_LEMMAS = frozenset({"тисяча", "тысяча"})
+_HALF_THOUSAND_LEMMAS = frozenset({"півтисяча", "півтисячі"})
+_ONE_AND_A_HALF_LEMMAS = frozenset({"півтора", "півтори", "полтора", "полторы"})
+_HALF_LEMMAS = frozenset({"пів", "пол"})
+_ORDINAL_LEMMAS: dict[str, int] = {
+    # Ukrainian
+    "перший": 1, "другий": 2, "третій": 3, "четвертий": 4, "п'ятий": 5, "шостий": 6, "сьомий": 7,
+    "восьмий": 8, "дев'ятий": 9, "десятий": 10, "одинадцятий": 11, "дванадцятий": 12,
+    "тринадцятий": 13, "чотирнадцятий": 14, "п'ятнадцятий": 15, "шістнадцятий": 16,
+    "сімнадцятий": 17, "вісімнадцятий": 18, "дев'ятнадцятий": 19, "двадцятий": 20,
+    "тридцятий": 30, "сороковий": 40, "п'ятдесятий": 50, "шістдесятий": 60, "сімдесятий": 70,
+    "вісімдесятий": 80, "дев'яностий": 90, "сотий": 100, "двохсотий": 200, "трьохсотий": 300,
+    "чотирьохсотий": 400, "п'ятисотий": 500, "шестисотий": 600, "семисотий": 700,
+    "восьмисотий": 800, "дев'ятисотий": 900, "тисячний": 1000, "двохтисячний": 2000,
+    "двотисячний": 2000,
+    # Russian (surzhyk)
+    "первый": 1, "второй": 2, "третий": 3, "четвертый": 4, "пятый": 5, "шестой": 6, "седьмой": 7,
+    "восьмой": 8, "девятый": 9, "десятый": 10, "одиннадцатый": 11, "двенадцатый": 12,
+    "тринадцатый": 13, "четырнадцатый": 14, "пятнадцатый": 15, "шестнадцатый": 16,
+    "семнадцатый": 17, "восемнадцатый": 18, "девятнадцатый": 19, "двадцатый": 20,
+    "тридцатый": 30, "сороковой": 40, "пятидесятый": 50, "шестидесятый": 60, "семидесятый": 70,
+    "восьмидесятый": 80, "девяностый": 90, "сотый": 100, "двухтысячный": 2000,
 }
-_TENS_WORDS: dict[int, tuple[str, ...]] = {
-    20: ("двадцять", "двадцяти", "двадцать"),
-    30: ("тридцять", "тридцяти", "тридцать"),
-    40: ("сорок", "сорока"),
-    50: ("п'ятдесят", "п'ятдесяти", "пятьдесят"),
-    60: ("шістдесят", "шістдесяти", "шестьдесят"),
-    70: ("сімдесят", "сімдесяти", "семьдесят"),
-    80: ("вісімдесят", "вісімдесяти", "восемьдесят"),
-    90: ("дев'яносто", "девяносто"),
-}
-_HUNDREDS_WORDS: dict[int, tuple[str, ...]] = {
-    100: ("сто", "ста"),
-    200: ("двісті", "двохсот", "двести"),
-    300: ("триста", "трьохсот", "тристо"),
-    400: ("чотириста", "чотирьохсот", "четыреста"),
-    500: ("п'ятсот", "пятьсот", "пятсот"),
-    600: ("шістсот", "шестьсот"),
-    700: ("сімсот", "семьсот"),
-    800: ("вісімсот", "восемьсот"),
-    900: ("дев'ятсот", "девятьсот", "девятсот"),
-}
-_THOUSAND_WORDS = ("тисяча", "тисячі", "тисяч", "тисячу", "тысяча", "тысячи", "тысяч", "тысячу")
+
+# What one word is to the grammar.
+_WORD, _CARDINAL, _ORDINAL, _THOUSAND, _ONE_AND_A_HALF, _HALF, _HALF_THOUSAND = range(7)
 
 
 def _bare(word: str) -> str:
@@ -76,32 +78,47 @@ def _bare(word: str) -> str:
     return word.replace("'", "")
 
 
-# word (without apostrophes) → (value, slot); the slot says what may follow within one number
-_CARDINALS: dict[str, tuple[int, str]] = {}
-for _table, _slot in ((_UNIT_WORDS, "U"), (_TEEN_WORDS, "X"), (_TENS_WORDS, "T"), (_HUNDREDS_WORDS, "H")):
-    for _value, _forms in _table.items():
-        for _form in _forms:
-            _CARDINALS[_bare(_form)] = (_value, "Z" if _value == 0 else _slot)
-_THOUSANDS = frozenset(_bare(w) for w in _THOUSAND_WORDS)
+# Every inflected form of a numeral starts as its lemma does ("вісім" → "восьми" shares "во" with
+# "восьмий"): a word whose first two letters start no lemma is not asked of the dictionary.
+_PREFIXES = frozenset(
+    lemma[:2] for lemma in (*_CARDINAL_LEMMAS, *_THOUSAND_LEMMAS, *_HALF_THOUSAND_LEMMAS,
+                            *_ONE_AND_A_HALF_LEMMAS, *_ORDINAL_LEMMAS)
+) | {"пя"}
 
-# Ordinal stems (without apostrophes) and the endings of every case and gender, Ukrainian and Russian.
-_ORDINAL_STEMS: dict[str, int] = {
-    "перш": 1, "друг": 2, "трет": 3, "четверт": 4, "пят": 5, "шост": 6, "сьом": 7, "восьм": 8,
-    "девят": 9, "десят": 10, "одинадцят": 11, "дванадцят": 12, "тринадцят": 13, "чотирнадцят": 14,
-    "пятнадцят": 15, "шістнадцят": 16, "сімнадцят": 17, "вісімнадцят": 18, "девятнадцят": 19,
-    "двадцят": 20, "тридцят": 30, "сороков": 40, "пятдесят": 50, "шістдесят": 60, "сімдесят": 70,
-    "вісімдесят": 80, "девяност": 90, "сот": 100, "тисячн": 1000, "двохтисячн": 2000,
-    "двотисячн": 2000,
-    # Russian
-    "перв": 1, "втор": 2, "шест": 6, "седьм": 7, "одиннадцат": 11, "двенадцат": 12,
-    "тринадцат": 13, "четырнадцат": 14, "пятнадцат": 15, "шестнадцат": 16, "семнадцат": 17,
-    "восемнадцат": 18, "девятнадцат": 19, "двадцат": 20, "тридцат": 30,
-}
-_ORDINAL_RE = re.compile(
-    "(" + "|".join(sorted(_ORDINAL_STEMS, key=len, reverse=True)) + ")"
-    r"(ий|ого|ому|им|ім|ій|ої|ою|а|у|е|і|их|ими|я|ю|є|ього|ьому|ьої|ьою|іх"
-    r"|ый|ая|ую|ое|ой|ые|ых)"
-)
+
+@lru_cache(maxsize=65536)
+def _lexeme(word: str, lemmatise: bool = True) -> tuple[int, int]:
+    """(kind, value) of one normalised word, from its lemmas; (_WORD, 0) if no numeral.
+
+    Without `lemmatise` only the lemmas themselves count (stored names at import time, where
+    the dictionaries must not load)."""
+    if word[:2] not in _PREFIXES:
+        return (_HALF, 0) if word in _HALF_LEMMAS else (_WORD, 0)
+    if lemmatise:
+        from activities.brain.ukrainian.analyse import word_info  # lazy: pymorphy3 only when parsing
+
+        lemmas = [lemma.replace("ё", "е") for lemma in word_info(word)[0]]
+    else:
+        lemmas = [word]
+    ordinals = [lemma for lemma in lemmas if lemma in _ORDINAL_LEMMAS]
+    if ordinals:  # "сьома" is also сім's instrumental, but callers mean the seventh
+        return _ORDINAL, _ORDINAL_LEMMAS[ordinals[0]]
+    for lemma in lemmas:
+        if lemma in _CARDINAL_LEMMAS:
+            return _CARDINAL, _CARDINAL_LEMMAS[lemma]
+    for lemma in lemmas:
+        if lemma in _THOUSAND_LEMMAS:
+            return _THOUSAND, 1000
+        if lemma in _ONE_AND_A_HALF_LEMMAS:
+            return _ONE_AND_A_HALF, 0
+        if lemma in _HALF_THOUSAND_LEMMAS:
+            return _HALF_THOUSAND, 500
+    for lemma in lemmas:
+        if lemma in _ORDINAL_LEMMAS:
+            return _ORDINAL, _ORDINAL_LEMMAS[lemma]
+    if word in _HALF_LEMMAS:
+        return _HALF, 0
+    return _WORD, 0
 
 
 def _slot_of(value: int) -> str:
@@ -134,26 +151,50 @@ class Token:
         return self.value is not None
 
 
+@lru_cache(maxsize=65536)
+def _cardinal_reading(word: str) -> int | None:
+    """The cardinal value of a word that is also an ordinal form ("дев'яноста": 90th or of 90)."""
+    from activities.brain.ukrainian.analyse import word_info
+
+    for lemma in word_info(word)[0]:
+        if lemma in _CARDINAL_LEMMAS:
+            return _CARDINAL_LEMMAS[lemma]
+    return None
+
+
 def ordinal_value(word: str) -> int | None:
-    """The value of one ordinal word: "п'ятнадцятий" → 15, "третю" → 3, else None."""
-    match = _ORDINAL_RE.fullmatch(_bare(word))
-    return _ORDINAL_STEMS[match.group(1)] if match else None
+    """The value of one ordinal word in any case or gender: "п'ятнадцятий" → 15, "третю" → 3."""
+    kind, value = _lexeme(normalise(word))
+    return value if kind == _ORDINAL else None
 
 
 def cardinal_value(word: str) -> int | None:
-    """The value of one cardinal word: "п'ять" → 5, "пять" → 5, else None."""
-    found = _CARDINALS.get(_bare(word))
-    return found[0] if found else None
+    """The value of one cardinal word in any case: "п'ять" → 5, "пять" → 5, "двохсот" → 200."""
+    kind, value = _lexeme(normalise(word))
+    return value if kind == _CARDINAL else None
 
 
-def number_tokens(text: str, *, split_tens: bool = False) -> list[Token]:
+def _is_half_phrase(words: list[str], i: int) -> bool:
+    """ "з половиною" / "із половиною" starts at word i."""
+    return (
+        i + 1 < len(words)
+        and words[i] in ("з", "із", "зі", "с")
+        and words[i + 1] in ("половиною", "половиной")
+    )
+
+
+def number_tokens(text: str, *, split_tens: bool = False, lemmatise: bool = True) -> list[Token]:
     """Words and numbers of a phrase, one number per spoken group.
 
     "двісті п'ять п'ятдесят п'ять ер шістнадцять" → 205, 55, "ер", 16;
-    "дві тисячі п'ятнадцятого року" → ordinal 2015, "року"; digits stay as written.
-    With `split_tens`, a unit after a tens word is a number of its own ("п'ятдесят один" → 50, 1),
-    the other reading of digits said one by one.
+    "дві тисячі п'ятнадцятого року" → ordinal 2015, "року"; digits stay as written;
+    "дві з половиною тисячі" → 2500, "півтори тисячі" → 1500, "пів тисячі" → 500;
+    any case: "до двохсот п'ятдесяти" → 250. With `split_tens`, a unit after a tens word is a
+    number of its own ("п'ятдесят один" → 50, 1), the other reading of digits said one by one.
+    `lemmatise=False` knows only the nominative lemmas and never loads the dictionaries (for
+    tables built at import time).
     """
+    lexeme = _lexeme if lemmatise else (lambda w: _lexeme(w, False))
     follows = {**_FOLLOWS, "T": set()} if split_tens else _FOLLOWS
     out: list[Token] = []
     value: int | None = None
@@ -166,30 +207,67 @@ def number_tokens(text: str, *, split_tens: bool = False) -> list[Token]:
             out.append(Token(" ".join(parts), value, ordinal=ordinal))
         value, slot, parts = None, "", []
 
-    for word in normalise(text).split():
-        bare = _bare(word)
-        if bare in _CARDINALS:
-            number, kind = _CARDINALS[bare]
-            if value is not None and kind in follows.get(slot, set()):
-                value, slot = value + number, kind
+    said = normalise(text).split()
+    i = 0
+    while i < len(said):
+        word = said[i]
+        if word.isdigit():
+            flush()
+            out.append(Token(word, int(word), digits=True))
+            i += 1
+            continue
+        kind, number = lexeme(word)
+        if kind == _ORDINAL and lemmatise and i + 1 < len(said):
+            # an ordinal ends a number: "дев'яноста одного" is of ninety-one, not the 90th and 1
+            following = lexeme(said[i + 1])[0]
+            if following in (_CARDINAL, _THOUSAND) and (cardinal := _cardinal_reading(word)) is not None:
+                kind, number = _CARDINAL, cardinal
+        if kind == _CARDINAL:
+            cslot = _slot_of(number)
+            if value is not None and cslot in follows.get(slot, set()):
+                value, slot = value + number, cslot
             else:
                 flush()
-                value, slot = number, kind
+                value, slot = number, cslot
             parts.append(word)
-        elif bare in _THOUSANDS:
+            # "дві з половиною тисячі": the half belongs to the thousands that follow
+            if (
+                slot != "K"
+                and value < 1000
+                and _is_half_phrase(said, i + 1)
+                and i + 3 < len(said)
+                and lexeme(said[i + 3])[0] == _THOUSAND
+            ):
+                value, slot = value * 1000 + 500, "K"
+                parts += said[i + 1 : i + 4]
+                i += 4
+                continue
+        elif kind == _THOUSAND:
             if value is not None and slot != "K" and value < 1000:
                 value, slot = value * 1000, "K"
             else:
                 flush()
                 value, slot = 1000, "K"
             parts.append(word)
-        elif word.isdigit():
+            if _is_half_phrase(said, i + 1) and value == 1000:  # "тисяча з половиною"
+                value = 1500
+                parts += said[i + 1 : i + 3]
+                i += 3
+                continue
+        elif kind in (_ONE_AND_A_HALF, _HALF) and i + 1 < len(said) and lexeme(said[i + 1])[0] == _THOUSAND:
             flush()
-            out.append(Token(word, int(word), digits=True))
-        elif (number := ordinal_value(word)) is not None:
-            kind = _slot_of(number) if number < 1000 else "K"
-            if value is not None and kind in follows.get(slot, set()):
-                value += number
+            value, slot = (1500 if kind == _ONE_AND_A_HALF else 500), "K"
+            parts += said[i : i + 2]
+            i += 2
+            continue
+        elif kind == _HALF_THOUSAND:
+            flush()
+            value, slot = 500, "K"
+            parts.append(word)
+        elif kind == _ORDINAL:
+            oslot = _slot_of(number) if number < 1000 else "K"
+            if value is not None and oslot in follows.get(slot, set()) and (number < 1000 or value < 1000):
+                value = value * 1000 if number == 1000 and slot != "K" else value + number
             else:
                 flush()
                 value = number
@@ -198,6 +276,7 @@ def number_tokens(text: str, *, split_tens: bool = False) -> list[Token]:
         else:
             flush()
             out.append(Token(word))
+        i += 1
     flush()
     return _join_digit_thousands(out)
 
@@ -211,7 +290,7 @@ def _join_digit_thousands(tokens: list[Token]) -> list[Token]:
             and out[-1].digits
             and token.value == 1000
             and not token.ordinal
-            and token.text.split()[0] in _THOUSANDS
+            and _lexeme(token.text.split()[0])[0] == _THOUSAND
             and out[-1].value is not None
             and out[-1].value < 1000
         ):
@@ -220,6 +299,33 @@ def _join_digit_thousands(tokens: list[Token]) -> list[Token]:
             out.append(Token(f"{previous.text} {token.text}", previous.value * 1000))
         else:
             out.append(token)
+    return out
+
+
+def digit_runs(tokens: list[Token]) -> list[Token]:
+    """Digits said one by one joined into one group: "два нуль п'ять" → "205" (digits=True).
+
+    Only runs of two or more single-digit words, at least one of them a nought or the run three
+    long ("два нуль п'ять", "нуль шістдесят сім" stays 0, 67: a tens word is not a digit).
+    """
+    out: list[Token] = []
+    run: list[Token] = []
+
+    def close() -> None:
+        if len(run) >= 2 and (len(run) >= 3 or any(t.value == 0 for t in run)):
+            digits = "".join(str(t.value) for t in run)
+            out.append(Token(digits, int(digits), digits=True))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for token in tokens:
+        if token.value is not None and not token.ordinal and not token.digits and 0 <= token.value <= 9 and " " not in token.text:
+            run.append(token)
+        else:
+            close()
+            out.append(token)
+    close()
     return out
 
 

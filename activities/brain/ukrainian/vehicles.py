@@ -356,7 +356,7 @@ def _token_texts(tokens: list[Token]) -> list[str]:
 
 def _alias_key(alias: str) -> str:
     """The key of a stored name, with number words as digits ("рав чотири" is "рав4")."""
-    return "".join(_key(text) for text in _token_texts(number_tokens(alias)))
+    return "".join(_key(text) for text in _token_texts(number_tokens(alias, lemmatise=False)))
 
 
 _MAKE_INDEX: dict[str, str] = {}

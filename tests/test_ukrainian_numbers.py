@@ -1,0 +1,130 @@
+"""The numeral grammar as a round trip against the project's own speaker, plus the extractors
+built on it (sizes, money, phones, order numbers, dates).
+
+Every n said by `number_words` / `ordinal_words` in each gender and case they support, and in the
+other cases pymorphy3 inflects them into, parses back to n.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+
+from activities.brain.ukrainian.analyse import analyzer
+from activities.brain.ukrainian.numbers import number_tokens, number_words, ordinal_words, parse_number
+
+_OBLIQUE = ("gent", "datv", "loct", "ablt")
+
+
+@lru_cache(maxsize=None)
+def _inflect(word: str, case: str) -> str:
+    parses = analyzer("uk").parse(word)
+    for parse in sorted(parses, key=lambda p: p.tag.POS != "NUMR"):  # "сорок", not the magpie
+        if parse.tag.POS in ("NUMR", "NOUN", "ADJF"):
+            form = parse.inflect({case})
+            if form is not None:
+                return form.word
+    return word
+
+
+def _declined(phrase: str, case: str) -> str:
+    """A cardinal phrase in an oblique case: every word declines ("двох тисяч трьохсот")."""
+    return " ".join(_inflect(word, case) for word in phrase.split())
+
+
+def _one(text: str) -> int | None:
+    values = [t.value for t in number_tokens(text) if t.value is not None]
+    return values[0] if len(values) == 1 else None
+
+
+def test_every_cardinal_up_to_9999_in_every_gender_and_case_parses_back() -> None:
+    failures = []
+    for n in range(10000):
+        said = {number_words(n, g) for g in ("m", "f", "n")} | {number_words(n, "f", "acc")}
+        if n:
+            said |= {_declined(number_words(n), case) for case in _OBLIQUE}
+        for text in said:
+            if _one(text) != n:
+                failures.append((n, text, _one(text)))
+    assert not failures[:20], failures[:20]
+
+
+@pytest.mark.parametrize("n", [10000, 12345, 99999, 100001, 123456, 250000, 500500, 999999])
+def test_large_cardinals_parse_back(n: int) -> None:
+    assert parse_number(number_words(n)) == n
+    assert parse_number(_declined(number_words(n), "gent")) == n
+
+
+_ORDINAL_FORMS = [
+    ("masc", "nomn"), ("masc", "gent"), ("masc", "datv"), ("masc", "loct"), ("masc", "ablt"),
+    ("femn", "nomn"), ("femn", "gent"), ("femn", "accs"), ("femn", "loct"), ("femn", "ablt"),
+    ("neut", "nomn"), ("plur", "nomn"), ("plur", "gent"), ("plur", "loct"),
+]
+
+
+@lru_cache(maxsize=None)
+def _ordinal_form(word: str, gender: str, case: str) -> str:
+    parse = next(p for p in analyzer("uk").parse(word) if p.tag.POS == "ADJF")
+    form = parse.inflect({gender, case} if gender != "plur" else {"plur", case})
+    return form.word if form else word
+
+
+def test_every_ordinal_from_the_speaker_parses_back() -> None:
+    failures = []
+    for n in range(1, 200):
+        for case in ("nom_m", "nom_f", "nom_n", "gen_m", "loc_f", "acc_f"):
+            text = ordinal_words(n, case)  # type: ignore[arg-type]
+            tokens = [t for t in number_tokens(text) if t.value is not None]
+            if [(t.value, t.ordinal) for t in tokens] != [(n, True)]:
+                failures.append((n, text))
+    assert not failures, failures[:20]
+
+
+def test_every_ordinal_up_to_9999_in_every_gender_and_case_parses_back() -> None:
+    """Ordinals past the speaker's range: the head in cardinals, the last word an ordinal."""
+    failures = []
+    for n in range(1, 10000):
+        if n % 1000 == 0:
+            continue
+        rest = n % 100
+        head_value = n - (rest if rest and (rest < 20 or rest % 10 == 0) else rest % 10 if rest else n % 1000)
+        last = n - head_value
+        last_word = ordinal_words(last, "nom_m").split()[-1] if last < 200 else None
+        if last_word is None:  # hundreds: "двохсотий"
+            last_word = {200: "двохсотий", 300: "трьохсотий", 400: "чотирьохсотий", 500: "п'ятисотий",
+                         600: "шестисотий", 700: "семисотий", 800: "восьмисотий", 900: "дев'ятисотий"}[last]
+        head = number_words(head_value) if head_value else ""
+        if last < 200 and " " in ordinal_words(last, "nom_m"):
+            head = (head + " " + ordinal_words(last, "nom_m").rsplit(" ", 1)[0]).strip()
+        for gender, case in _ORDINAL_FORMS[:: max(1, n % 5 + 1)] if n > 300 else _ORDINAL_FORMS:
+            text = f"{head} {_ordinal_form(last_word, gender, case)}".strip()
+            tokens = [t for t in number_tokens(text) if t.value is not None]
+            if [(t.value, t.ordinal) for t in tokens] != [(n, True)]:
+                failures.append((n, text, tokens))
+    assert not failures[:10], failures[:10]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("дві з половиною тисячі", 2500),
+        ("до двох з половиною тисяч", 2500),
+        ("півтори тисячі", 1500),
+        ("пів тисячі", 500),
+        ("півтисячі", 500),
+        ("тисяча з половиною", 1500),
+        ("тисяча двісті п'ятдесят", 1250),
+        ("тисячу вісімсот", 1800),
+        ("двух тысяч", 2000),
+        ("пятнадцять", 15),
+        ("2 тисячі", 2000),
+        ("сто тисяч один", 100001),
+    ],
+)
+def test_thousands_halves_and_surzhyk(text: str, value: int) -> None:
+    assert parse_number(text) == value
+
+
+def test_a_friend_is_not_a_second() -> None:
+    assert all(t.value is None for t in number_tokens("мій друг"))
