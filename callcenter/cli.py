@@ -24,13 +24,31 @@ import sys
 from pathlib import Path
 
 from callcenter.logging_setup import setup_logging
-from callcenter.settings import get_settings
+from callcenter.reachability import START_DEMO, NotRunning, describe_failure
+from callcenter.settings import Settings, get_settings
+
+EDGE_NEEDS_TEMPORAL = (
+    "start Temporal first (`make demo` runs one; compose: `docker compose up -d temporal`) "
+    "or point CALLCENTER_TEMPORAL_ADDRESS at it"
+)
+
+
+def _settings_or_none() -> Settings | None:
+    try:
+        return get_settings()
+    except ValueError:
+        return None
 
 
 def _cmd_edge(args: argparse.Namespace) -> int:
+    from callcenter.reachability import require
     from media_edge.app import main
 
-    main(get_settings())
+    settings = get_settings()
+    # The edge needs Temporal to start (its agent steps run on its own task queue); once up, a
+    # Temporal outage degrades calls instead (docs/operations.md).
+    require(settings, "temporal", hint=EDGE_NEEDS_TEMPORAL)
+    main(settings)
     return 0
 
 
@@ -62,11 +80,14 @@ def _cmd_stop(args: argparse.Namespace) -> int:
 
 
 def _cmd_call(args: argparse.Namespace) -> int:
+    from callcenter.reachability import require
     from callcenter.simulator.runner import run_script_cli
 
+    settings = get_settings()
+    require(settings, "edge")
     return asyncio.run(
         run_script_cli(
-            get_settings(), args.script, rate=args.rate, as_json=args.json,
+            settings, args.script, rate=args.rate, as_json=args.json,
             noise_snr_db=args.noise_snr_db, noise_kind=args.noise,
         )
     )
@@ -74,18 +95,28 @@ def _cmd_call(args: argparse.Namespace) -> int:
 
 def _cmd_chat(args: argparse.Namespace) -> int:
     from callcenter.chat_cli import run_chat_cli
+    from callcenter.reachability import require
 
-    return asyncio.run(run_chat_cli(get_settings(), args.file, as_json=args.json, caller=args.caller))
+    settings = get_settings()
+    require(settings, "temporal", "store")
+    return asyncio.run(run_chat_cli(settings, args.file, as_json=args.json, caller=args.caller))
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from callcenter.evaluation import DIALOGUES_DIR, run_eval_cli
+    from callcenter.evaluation import DIALOGUES_DIR, confirm_running_stack, run_eval_cli
+    from callcenter.reachability import require
 
+    settings = get_settings()
+    embedded = not args.against_running_stack
+    if not embedded:
+        require(settings, "temporal", "store")
+        if not confirm_running_stack(settings, assume_yes=args.yes):
+            return 2
     return asyncio.run(
         run_eval_cli(
-            get_settings(), engine=args.engine, name_filter=args.filter, as_json=args.json,
+            settings, engine=args.engine, name_filter=args.filter, as_json=args.json,
             min_pass_rate=args.min_pass_rate, directory=args.dir or DIALOGUES_DIR,
-            concurrency=args.concurrency, embedded=args.embedded,
+            concurrency=args.concurrency, embedded=embedded,
         )
     )
 
@@ -156,8 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--dir", type=Path, help="dialogues folder (default tests/dialogues)")
     evaluate.add_argument("--concurrency", type=int, default=4, help="dialogues run at once")
     evaluate.add_argument(
-        "--embedded", action="store_true", help="start Temporal, PostgreSQL, store and worker in a temp dir"
+        "--embedded", action="store_true",
+        help="(the default) start its own Temporal, PostgreSQL, store and worker in a temp dir",
     )
+    evaluate.add_argument(
+        "--against-running-stack", action="store_true",
+        help="run on the running demo stack instead: writes test calls and orders into its data, uses up its stock",
+    )
+    evaluate.add_argument("--yes", action="store_true", help="with --against-running-stack: do not ask")
     evaluate.set_defaults(func=_cmd_eval)
 
     bench = sub.add_parser("bench", help="benchmarks")
@@ -198,9 +235,18 @@ def main(argv: list[str] | None = None) -> None:
         code = args.func(args)
     except KeyboardInterrupt:
         code = 130
+    except NotRunning as err:
+        print(f"callcenter {args.command}: {err}", file=sys.stderr)
+        code = 3
     except (FileNotFoundError, ValueError) as err:
         print(f"callcenter {args.command}: {err}", file=sys.stderr)
         code = 2
+    except (RuntimeError, OSError) as err:
+        line = describe_failure(err, _settings_or_none(), EDGE_NEEDS_TEMPORAL if args.command == "edge" else START_DEMO)
+        if line is None:
+            raise
+        print(f"callcenter {args.command}: {line}", file=sys.stderr)
+        code = 3
     # Everything is finished and stopped by now. Skip interpreter teardown: the Temporal SDK's
     # native runtime has crashed there (SIGSEGV after all output, seen in CI from `chat`).
     logging.shutdown()

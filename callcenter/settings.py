@@ -205,6 +205,54 @@ class Settings(BaseSettings):
         return self.database_url
 
 
+class SettingsError(ValueError):
+    """A setting the environment got wrong, named as the environment spells it (one line)."""
+
+
+ENV_PREFIX = "CALLCENTER_"
+
+
+def known_variables() -> dict[str, str]:
+    """Environment variable → field name, for every setting."""
+    out: dict[str, str] = {}
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        out[alias if isinstance(alias, str) else f"{ENV_PREFIX}{name.upper()}"] = name
+    return out
+
+
+def check_environment(environ: dict[str, str] | None = None) -> None:
+    """A ``CALLCENTER_`` variable that is no setting is a typo: say which, and the closest real one."""
+    import difflib
+    import os
+
+    env = os.environ if environ is None else environ
+    known = known_variables()
+    for var in sorted(env):
+        if var.upper().startswith(ENV_PREFIX) and var.upper() not in known:
+            close = difflib.get_close_matches(var.upper(), list(known), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else "; see docs/configuration.md"
+            raise SettingsError(f"unknown setting {var}{hint}")
+
+
+def load_settings() -> Settings:
+    """``Settings()`` with errors that name the environment variable, not pydantic's field."""
+    from pydantic import ValidationError
+
+    check_environment()
+    try:
+        return Settings()
+    except ValidationError as err:
+        by_field = {field: var for var, field in known_variables().items()}
+        problems = []
+        for e in err.errors():
+            field = str(e["loc"][0]) if e["loc"] else ""
+            var = by_field.get(field, field.upper())
+            secret = field in Settings.model_fields and "SecretStr" in str(Settings.model_fields[field].annotation)
+            problems.append(f"{var}{'' if secret else '=' + repr(e.get('input'))}: {e['msg']}")
+        raise SettingsError("bad setting " + "; ".join(problems)) from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()
