@@ -50,7 +50,7 @@ from bench.callers import (
     REPLY_TIMEOUT_S,
     CallPlan,
     SpokenTurn,
-    callers_in_child,
+    callers_in_child as run_callers_in_child,
     _child_main,
     plan_calls,
     run_callers,
@@ -165,8 +165,8 @@ async def step_latencies(pool: Any, call_ids: Sequence[str], timeout_s: float = 
 async def _run_plans(settings: Settings, plans: Sequence[CallPlan], lines: Sequence[str],
                      pcm: Sequence[bytes] | None, callers_in_child: bool) -> list[SpokenTurn]:
     if callers_in_child:
-        return await callers_in_child(settings.edge_url, settings.edge_host, settings.audiosocket_port,
-                                       plans, lines, RATE)
+        return await run_callers_in_child(settings.edge_url, settings.edge_host, settings.audiosocket_port,
+                                           plans, lines, RATE)
     assert pcm is not None
     return await run_callers(settings.edge_url, settings.edge_host, settings.audiosocket_port, plans, lines, pcm)
 

@@ -522,7 +522,8 @@ async def run_eval_cli(
     embedded: bool = False,
     out: TextIO = sys.stdout,
 ) -> int:
-    """`callcenter eval`: run the dialogues against a running stack (or an embedded one); exit 1 below the bar."""
+    """`callcenter eval`: run the dialogues on an embedded stack of their own (or, asked for, a running
+    one); exit 1 below the bar."""
     if engine == LlmEngine.CLAUDE.value and settings.anthropic_api_key is None:
         raise ValueError("--engine claude needs ANTHROPIC_API_KEY in the environment")
     settings = settings.model_copy(update={"llm_engine": LlmEngine(engine)})
@@ -548,6 +549,25 @@ async def run_eval_cli(
         out.write(summary_table(results) + "\n")
         out.write(f"engine {engine}; required pass rate {threshold:.0%}\n")
     return 0 if rate >= threshold else 1
+
+
+def confirm_running_stack(settings: Settings, *, assume_yes: bool, stdin: TextIO = sys.stdin,
+                          err: TextIO = sys.stderr) -> bool:
+    """``--against-running-stack``: the dialogues make real calls and orders in that stack's data
+    (its call records, the store's orders and stock). Say so; ask unless ``--yes``."""
+    err.write(
+        f"callcenter eval: running the dialogues on the stack at {settings.temporal_address} "
+        f"(store {settings.store_url}): they add test calls and orders to its data and use up its stock; "
+        "`make reset` gives the demo fresh data.\n"
+    )
+    if assume_yes:
+        return True
+    if not stdin.isatty():
+        err.write("callcenter eval: not a terminal, so not asking: add --yes to go on\n")
+        return False
+    err.write("Go on? [y/N] ")
+    err.flush()
+    return stdin.readline().strip().lower() in ("y", "yes", "т", "так")
 
 
 async def _run_on_stack(settings: Settings, dialogues: list[Dialogue], concurrency: int) -> list[DialogueResult]:

@@ -132,7 +132,8 @@ async def test_cli_eval_against_a_running_stack_prints_json_and_fails_below_the_
 
     async def run(*args: str) -> tuple[int, list[dict]]:
         proc = await asyncio.create_subprocess_exec(
-            str(REPO_ROOT / ".venv" / "bin" / "callcenter"), "eval", "--dir", str(tmp_path), "--json", *args,
+            str(REPO_ROOT / ".venv" / "bin" / "callcenter"), "eval", "--against-running-stack", "--yes", "--dir", str(tmp_path),
+            "--json", *args,
             env=env, cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(proc.communicate(), timeout=90)
