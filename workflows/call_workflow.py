@@ -18,6 +18,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    # Number words are parsed with lemmas (pymorphy3's dictionaries: lookups, deterministic); the
+    # read-back check parses the caller's answer, so the analyser is shared, not re-imported.
+    import pymorphy3  # noqa: F401
+    import activities.brain.ukrainian.analyse  # noqa: F401
     from media_edge.phrases import PHRASES
     from workflows import search_attributes as sa
     from workflows.confirmation import Awaiting, changes_details, classify_confirmation, fulfilment_words, readback_for

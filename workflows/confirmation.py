@@ -34,16 +34,25 @@ def classify_confirmation(text: str, dtmf: str | None) -> Verdict:
 
 
 def changes_details(action: PendingAction, text: str) -> bool:
-    """The answer to a read-back names another phone or another city than the one read back
-    ("оформіть на номер дружини …", "доставте краще в Одесу"): the agent must apply it and the
-    workflow read the new facts back, never confirm the old ones."""
+    """The answer to a read-back names another phone, city, quantity or branch than the one read
+    back ("оформіть на номер дружини …", "доставте краще в Одесу", "хай буде дві замість
+    чотирьох"): the agent must apply it and the workflow read the new facts back, never confirm
+    the old ones."""
     request = action.arguments.get("request") or {}
+    delivery = request.get("delivery") or {}
     phone = uk.parse_phone(text)
     if phone is not None and phone != request.get("phone"):
         return True
     city = uk.parse_city(text)
-    read_city = (request.get("delivery") or {}).get("city") or request.get("city")
-    return city is not None and read_city is not None and city != read_city
+    read_city = delivery.get("city") or request.get("city")
+    if city is not None and read_city is not None and city != read_city:
+        return True
+    items = request.get("items") or []
+    quantity = uk.parse_quantity(text)
+    if quantity is not None and len(items) == 1 and quantity != items[0].get("quantity"):
+        return True
+    branch = uk.parse_branch(text)
+    return branch is not None and delivery.get("branch") is not None and branch != str(delivery.get("branch"))
 
 
 def readback_for(action: PendingAction, today: date) -> str:
