@@ -128,3 +128,48 @@ def test_thousands_halves_and_surzhyk(text: str, value: int) -> None:
 
 def test_a_friend_is_not_a_second() -> None:
     assert all(t.value is None for t in number_tokens("мій друг"))
+
+
+# --- money -----------------------------------------------------------------------------------------
+
+from activities.brain.ukrainian.money import extract_max_price, parse_max_price  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("до двох з половиною тисяч", 2500),
+        ("не дорожче за тисячу вісімсот", 1800),
+        ("десь до трьох тисяч за колесо", 3000),
+        ("до 3000 грн", 3000),
+        ("в межах двох тисяч", 2000),
+        ("дешевше двох тисяч", 2000),
+        ("бюджет до трьох тисяч", 3000),
+        ("не більше 2500 гривень", 2500),
+        ("до 3 тис", 3000),
+        ("до дванадцяти тисяч за комплект", 3000),
+        ("до полторы тысячи", 1500),
+        ("не дорожче двох тисяч п'ятисот", 2500),
+    ],
+)
+def test_price_limits(text: str, value: int) -> None:
+    assert parse_max_price(text) == value
+    slot = extract_max_price(text)
+    assert slot is not None and slot.sure and slot.value == value
+
+
+@pytest.mark.parametrize(("text", "value"), [("півтори тисячі", 1500), ("тисяча двісті п'ятдесят", 1250)])
+def test_a_bare_sum_is_heard_but_not_sure(text: str, value: int) -> None:
+    slot = extract_max_price(text)
+    assert slot is not None and slot.value == value and not slot.sure
+
+
+@pytest.mark.parametrize("text", ["до п'ятниці", "на шістнадцять", "до десятої", "дві тисячі вісімнадцятого року", "машина дві тисячі вісімнадцять року"])
+def test_no_price_where_none_was_said(text: str) -> None:
+    assert extract_max_price(text) is None
+
+
+def test_price_span_points_at_the_number() -> None:
+    slot = extract_max_price("Ну, десь до трьох тисяч за колесо")
+    assert slot is not None
+    assert "ну десь до трьох тисяч за колесо"[slot.span[0] : slot.span[1]] == "трьох тисяч"

@@ -289,19 +289,11 @@ def asks_season_suitability(text: str) -> bool:
 
 
 def parse_max_price(text: str) -> int | None:
-    """A price limit per tire: "до трьох тисяч", "не дорожче 2500 гривень", "в межах чотирьох тисяч"."""
-    flat = words_to_digits(text)
-    match = re.search(
-        r"(?:до|дешевше|дешевше ніж|не дорожче|не більше|максимум|макс|в межах|у межах|бюджет)\s+(\d+)(?!\d)",
-        flat,
-    )
-    if not match:
-        return None
-    value = int(match.group(1))
-    after = flat[match.end():].lstrip()
-    if value < 100 and after.startswith(("тис", "тисяч")):
-        value *= 1000
-    return value if 300 <= value <= 100_000 else None
+    """A price limit per tire: "до трьох тисяч", "не дорожче 2500 гривень", "в межах чотирьох тисяч"
+    (the understanding layer's `money.parse_max_price`)."""
+    from activities.brain.ukrainian.money import parse_max_price as limit
+
+    return limit(text)
 
 
 def wants_cancel(text: str) -> bool:
