@@ -258,6 +258,37 @@ async def test_order_is_read_back_from_the_store_and_placed_on_yes(temporal_clie
         row = await pool.fetchrow("SELECT order_number, scenarios FROM callcenter.calls WHERE call_id = $1", uuid.UUID(call_id))
         assert row["order_number"] == orders[0].number and "order" in row["scenarios"]
 
+        # A caller search returns the call only; the order's workflow carries CustomerNumber.
+        by_caller = await _listed(temporal_client, f"CallerNumber = '{phone}'")
+        by_customer = await _listed(temporal_client, f"CustomerNumber = '{phone}'")
+        assert [(wf.id, wf.workflow_type) for wf in by_caller] == [(call_id, "CallWorkflow")]
+        assert [wf.workflow_type for wf in by_customer] == ["FulfilmentWorkflow"]
+        # Current Details: markdown whose masked number is escaped, English labels.
+        details = await _current_details(temporal_client, call_id)
+        masked = f"{phone[:6]}\\*\\*\\*{phone[-4:]}"
+        assert details.startswith(f"**Caller:** {masked} → 0800300500\n\n**Outcome:** completed")
+        assert f"**Order** №{orders[0].number} (done)" in details
+        fulfilment = await _current_details(temporal_client, by_customer[0].id)
+        assert fulfilment.startswith(f"**Order** №{orders[0].number} (done)")
+
+
+async def _listed(client: Client, query: str, expect_some: bool = True) -> list[Any]:
+    found: list[Any] = []
+    for _ in range(100):  # visibility is eventually consistent
+        found = [wf async for wf in client.list_workflows(query)]
+        if found or not expect_some:
+            break
+        await asyncio.sleep(0.1)
+    return found
+
+
+async def _current_details(client: Client, workflow_id: str) -> str:
+    from temporalio.api.sdk.v1 import WorkflowMetadata
+
+    metadata = await client.get_workflow_handle(workflow_id).query("__temporal_workflow_metadata",
+                                                                   result_type=WorkflowMetadata)
+    return metadata.current_details
+
 
 async def test_no_means_no_order_and_key_one_means_yes(temporal_client: Client, make_database) -> None:
     async with call_system(temporal_client, await make_database()) as (settings, _pool, store):

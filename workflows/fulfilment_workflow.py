@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
+    from workflows.masking import markdown_text
     from workflows.models import (
         CallNote,
         FulfilmentInput,
@@ -48,6 +49,7 @@ SMS_GIVE_UP_AFTER = timedelta(hours=6)  # a confirmation later than this helps n
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 SHOP_NAME = "Колесо"
+CUSTOMER_NUMBER_PATCH = "fulfilment-customer-number"
 
 
 def fulfilment_workflow_id(call_id: str, kind: FulfilmentKind, step: int) -> str:
@@ -58,7 +60,10 @@ def fulfilment_workflow_id(call_id: str, kind: FulfilmentKind, step: int) -> str
 class FulfilmentWorkflow:
     @workflow.run
     async def run(self, job: FulfilmentInput) -> FulfilmentResult:
-        workflow.upsert_search_attributes([sa.CALLER_NUMBER.value_set(job.phone)])
+        # CallerNumber is for call workflows (a caller search returns calls); histories from before
+        # the patch set it here and keep replaying.
+        key = sa.CUSTOMER_NUMBER if workflow.patched(CUSTOMER_NUMBER_PATCH) else sa.CALLER_NUMBER
+        workflow.upsert_search_attributes([key.value_set(job.phone)])
         try:
             result = await workflow.execute_activity(
                 "create_order" if job.kind == FulfilmentKind.ORDER else "book_fitting",
@@ -78,7 +83,11 @@ class FulfilmentWorkflow:
             workflow.upsert_search_attributes([number_key.value_set(result.number or "")])
             result.sms_sent = await self._sms(job, confirmation_text(job.kind, result))
         workflow.upsert_search_attributes([sa.FULFILMENT_STATUS.value_set(result.status.value)])
-        workflow.set_current_details(f"{job.kind.value} {result.status.value}: {result.number or result.detail}")
+        label = "Order" if job.kind == FulfilmentKind.ORDER else "Fitting"
+        workflow.set_current_details(
+            f"**{label}** №{markdown_text(result.number or '—')} ({result.status.value})"
+            + (f": {markdown_text(result.detail)}" if result.detail else "")
+        )
         await workflow.execute_activity(
             "note_fulfilment",
             CallNote(

@@ -19,6 +19,17 @@ def mask_phone(number: str) -> str:
     return f"{prefix}{digits[:5]}***{digits[-4:]}"
 
 
+# Inline markup only: every line of the details starts with our own label, so list and heading
+# markers at a line's start cannot occur.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def markdown_text(text: str) -> str:
+    """Text for a markdown view (the Temporal UI's Current Details) shown as written: a masked
+    number's ``***`` or a caller's ``*`` does not turn into emphasis."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def mask_phones_in(text: str) -> str:
     """Mask every phone-number-looking run in free text (log lines); UUIDs stay whole."""
     masked: list[str] = []

@@ -1,4 +1,8 @@
-"""Custom search attributes of call workflows: what ops filter calls by in the Temporal UI.
+"""Custom search attributes of call and fulfilment workflows: what ops filter by in the Temporal UI.
+
+``CallerNumber`` is set on call workflows only, so a search by a caller's number returns that
+caller's calls; a fulfilment workflow (an order or booking) carries the customer's number as
+``CustomerNumber``.
 
 They must be registered on the server before a workflow sets them (``temporal/`` does that
 for the dev server and documents the command for a cluster).
@@ -15,6 +19,8 @@ TRANSFERRED = SearchAttributeKey.for_bool("Transferred")
 EDGE_ID = SearchAttributeKey.for_keyword("EdgeId")
 # On fulfilment workflows: done, or refused (sold out, slot taken: a person follows up).
 FULFILMENT_STATUS = SearchAttributeKey.for_keyword("FulfilmentStatus")
+# On fulfilment workflows: the number the order or booking is for (not CallerNumber: that is calls').
+CUSTOMER_NUMBER = SearchAttributeKey.for_keyword("CustomerNumber")
 
 ALL = (
     CALLER_NUMBER,
@@ -25,4 +31,5 @@ ALL = (
     TRANSFERRED,
     EDGE_ID,
     FULFILMENT_STATUS,
+    CUSTOMER_NUMBER,
 )
