@@ -196,11 +196,11 @@ def markdown_section(results: Sequence[LevelResult], info: dict[str, Any], *, tu
     ])
 
 
-def write_markdown(path: Path, section: str) -> None:
+def write_markdown(path: Path, section: str, *, begin: str = SECTION_BEGIN, end: str = SECTION_END) -> None:
     """Replace the bench section of ``path`` (between its markers), append it, or create the file."""
     if path.exists():
         text = path.read_text(encoding="utf-8")
-        pattern = re.compile(re.escape(SECTION_BEGIN) + r".*?" + re.escape(SECTION_END), re.S)
+        pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
         if pattern.search(text):
             text = pattern.sub(lambda _m: section, text, count=1)
         else:

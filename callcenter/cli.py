@@ -9,6 +9,7 @@
     callcenter bench turns                     our own overhead per turn, p50/p95
     callcenter bench endpointing | pacing      VAD/endpointing quality and cost; playout jitter
     callcenter bench load                      N concurrent calls under cloud-like engine latency
+    callcenter bench understanding             slot accuracy on the held-out corpus, cost per utterance
     callcenter chaos [--only NAMES] [--quick]  fault scenarios: what each tried and lost
     callcenter temporal-setup                  search attributes for a Temporal cluster
 """
@@ -209,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("endpointing", "false cut-offs, late endpoints and VAD cost on generated noisy speech"),
         ("pacing", "playout jitter and underruns with 1, 50 and 200 streams"),
         ("load", "N concurrent calls: our overhead, pacing, CPU and memory per call, Temporal round trips"),
+        ("understanding", "the understanding layer on the held-out corpus: accuracy per slot and form, cost"),
     ):
         # its own arguments (see --help) are parsed by the bench module itself
         other = bench_sub.add_parser(name, help=help_text, add_help=False)

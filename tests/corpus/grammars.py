@@ -359,7 +359,7 @@ def _city_piece(rng: random.Random, form: str) -> Piece:
                            f"я живу в {inflect_phrase(city, 'loct', geo=True)}"))
     else:  # city/alias: the other spellings the store keeps (Russian, Latin)
         alias = rng.choice([a for a in _CITY_ALIASES.get(city, [city])])
-        text = rng.choice((f"місто {alias}", f"доставка {alias}"))
+        text = rng.choice((f"{alias}, будь ласка", f"а {alias}", f"{alias}"))
     return Piece(text, {"city": city}, {"city": form})
 
 
