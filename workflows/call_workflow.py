@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.confirmation import Awaiting, changes_details, classify_confirmation, fulfilment_words, readback_for
     from workflows.fulfilment_workflow import DB_RETRY, FulfilmentWorkflow, fulfilment_workflow_id
-    from workflows.masking import mask_phone
+    from workflows.masking import mask_phone, markdown_text
     from workflows.models import (
         AgentStepInput,
         AgentStepResult,
@@ -493,22 +493,30 @@ class CallWorkflow:
         )
 
     def _show_details(self) -> None:
+        """The Temporal UI's Current Details (markdown): field labels in English like the rest of
+        the UI and the search attributes ops filter by; what was said stays as said. Values are
+        escaped, so a masked number's ``***`` is not read as emphasis."""
+        md = markdown_text
         turns = sum(1 for e in self._transcript if e.role == Role.CALLER)
         last = self._transcript[-1].text if self._transcript else ""
+        caller = mask_phone(self._start.caller_number) or "number withheld"
         lines = [
-            f"**{mask_phone(self._start.caller_number) or 'номер приховано'}** → {self._start.dialled_number}",
-            f"outcome: {self._outcome.value}; turns: {turns}",
-            f"scenarios: {', '.join(sorted(s.value for s in self._scenarios)) or '—'}",
+            f"**Caller:** {md(caller)} → {md(self._start.dialled_number)}",
+            f"**Outcome:** {md(self._outcome.value)}; **turns:** {turns}",
+            f"**Scenarios:** {md(', '.join(sorted(s.value for s in self._scenarios)) or '—')}",
         ]
         if self._transfer:
-            lines.append(f"transfer: {self._transfer.summary}")
+            lines.append(f"**Transfer:** {md(self._transfer.summary)}")
         for result in self._results:
-            label = "замовлення" if result.kind == FulfilmentKind.ORDER else "шиномонтаж"
-            lines.append(f"{label} №{result.number or '—'} ({result.status.value}): {result.summary or result.detail}")
+            label = "Order" if result.kind == FulfilmentKind.ORDER else "Fitting"
+            lines.append(
+                f"**{label}** №{md(result.number or '—')} ({md(result.status.value)}): "
+                f"{md(result.summary or result.detail or '')}"
+            )
         if self._awaiting:
-            lines.append(f"awaiting confirmation: {self._awaiting.readback[:120]}")
+            lines.append(f"**Awaiting confirmation:** {md(self._awaiting.readback[:120])}")
         if last:
-            lines.append(f"last: {last[:120]}")
+            lines.append(f"**Last:** {md(last[:120])}")
         workflow.set_current_details("\n\n".join(lines))
 
     def _record(self) -> CallRecord:
