@@ -119,9 +119,20 @@ def _first_declension(word: str, case: str) -> str:
     return word
 
 
+def _abbreviation(word: str) -> bool:
+    letters = word.replace("-", "")
+    return len(letters) <= 2 or (len(letters) >= 2 and letters.isupper()) or any(c.isdigit() for c in word)
+
+
 def inflect_phrase(phrase: str, case: str, *, geo: bool = False) -> str:
-    """Every word of a name in `case`; an adjective takes the gender and number of the noun after it."""
+    """Every word of a place name in `case` (an adjective takes the gender and number of the noun after
+    it: "Кривому Рогу"); a car name declines only its last word ("Гранд Вітари", "Ленд Крузера"), and
+    not at all when spelled out or abbreviated ("РХ", "ГЛА", "Ейч Ер Ві", "ВАЗ")."""
     words = phrase.split(" ")
+    if not geo:
+        if any(_abbreviation(w) for w in words):
+            return phrase
+        return " ".join([*words[:-1], inflect_word(words[-1], case, pos=("NOUN",))])
     out: list[str] = []
     for i, word in enumerate(words):
         gender = number = None
