@@ -41,3 +41,37 @@ async def test_bench_times_every_turn(system, tmp_path: Path) -> None:
     text = doc.read_text(encoding="utf-8")
     assert "Prose stays." in text
     assert text.count("<!-- bench-turns:begin -->") == 1
+
+
+def test_the_bench_command_the_readme_names_runs(tmp_path: Path) -> None:
+    """`callcenter bench turns` as README names it, at the smallest size: its own servers, a
+    child-process caller, the table on stdout and the results section in the file it was given."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "callcenter bench turns [--calls 1,20] [--turns N] [--output FILE]" in readme
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    output = tmp_path / "performance.md"
+    res = subprocess.run(
+        [str(root / ".venv" / "bin" / "callcenter"), "bench", "turns", "--calls", "1", "--turns", "2",
+         "--output", str(output)],
+        env=env, cwd=root, capture_output=True, text=True, timeout=240,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "overhead p50" in res.stdout
+    assert "<!-- bench-turns:begin -->" in output.read_text(encoding="utf-8")
+
+
+def test_make_bench_writes_an_untracked_file_unless_asked() -> None:
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    dry = subprocess.run(["make", "-n", "bench"], cwd=root, capture_output=True, text=True, check=True).stdout
+    assert "--output .data/bench/performance.md" in dry and "docs/performance.md" not in dry
+    asked = subprocess.run(["make", "-n", "bench", "BENCH_OUTPUT=docs/performance.md"], cwd=root,
+                           capture_output=True, text=True, check=True).stdout
+    assert "--output docs/performance.md" in asked
+    reset = subprocess.run(["make", "-n", "reset"], cwd=root, capture_output=True, text=True, check=True).stdout
+    assert "callcenter stop" in reset and "rm -rf .data/temporal .data/postgres" in reset
