@@ -95,6 +95,12 @@ class RulesBrain(Brain):
         elif lang.wants_operator(text):
             ctx.scenarios.add(Scenario.TRANSFER)
             await ctx.tools.call("transfer_to_operator", {"reason": search.operator_reason(ctx.memory)})
+        elif turn.intent == "operator_topic":
+            ctx.scenarios.add(Scenario.TRANSFER)
+            await offer(ctx, "З поверненням, гарантією чи скаргою допоможе оператор. З'єднати вас?", "operator")
+        elif turn.offer == "operator" and lang.says_yes(text):
+            ctx.scenarios.add(Scenario.TRANSFER)
+            await ctx.tools.call("transfer_to_operator", {"reason": "повернення, гарантія або скарга"})
         elif turn.intent == "hearing_check":
             await self._hearing_check(ctx, turn)
         elif turn.intent == "goodbye" or lang.says_goodbye(text) or (
@@ -122,7 +128,7 @@ class RulesBrain(Brain):
         if (lang.wants_order_status(text) or turn.intent == "order_status") and stage != Stage.STATUS_NUMBER:
             await orders.status(ctx, text)
             return True
-        if lang.wants_fitting(text) and stage not in (Stage.FITTING_CITY, Stage.FITTING_PICK):
+        if (lang.wants_fitting(text) or turn.intent == "fitting") and stage not in (Stage.FITTING_CITY, Stage.FITTING_PICK):
             await fitting.start(ctx, text)
             return True
         if stage in ANSWER_FIRST and await self._answer(ctx, text, stage):
@@ -140,6 +146,11 @@ class RulesBrain(Brain):
             if studded is None:
                 memory.pop("studded", None)
         turn.new_criteria = search.criteria(memory) != before
+        heard = turn.heard
+        if heard is not None and "model" in heard.slots and (
+            heard.value("city") or heard.value("intent") == "availability"
+        ) and await search.named_availability(ctx, heard):
+            return True
 
         if lang.wants_advice(text) or lang.asks_studs_question(text) or lang.asks_season_suitability(text):
             if turn.new_criteria:
@@ -205,6 +216,9 @@ class RulesBrain(Brain):
         memory, text = ctx.memory, turn.text
         if "size" in memory and (turn.new_criteria or not memory.get("options")):
             await search.search(ctx)
+        elif "size" not in memory and memory.get("size_partial"):
+            ctx.scenarios.add(Scenario.TIRE_SEARCH)
+            await ask(ctx, search.ask_missing_size(memory["size_partial"]))
         elif "size" not in memory and (memory.get("season") or memory.get("brand") or memory.get("max_price")):
             ctx.scenarios.add(Scenario.TIRE_SEARCH)
             await ask(ctx, ASK_SIZE)

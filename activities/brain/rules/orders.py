@@ -23,6 +23,7 @@ from activities.brain.rules.common import (
     spoken_reason,
 )
 from activities.brain.rules.search import picked_option, unoffered_brand
+from activities.brain.ukrainian.understanding import understand
 from activities.tools import ToolError
 from workflows.models import ExpectedReply, Scenario
 
@@ -270,13 +271,15 @@ async def status(ctx: StepContext, text: str, *, in_stage: bool = False) -> bool
     """get_order_status by the number said, a phone said, or the caller's own phone."""
     memory = ctx.memory
     ctx.scenarios.add(Scenario.ORDER_STATUS)
+    heard = understand(text, caller_number=ctx.caller_number or None)
     number = lang.parse_order_number(text)
     phone = lang.parse_phone(text)
+    own_line = heard.value("phone") is not None and not phone  # "моїм номером", "з якого я дзвоню"
     if number and not phone:
         args: dict[str, Any] = {"order_number": number}
     elif phone:
         args = {"phone": phone}
-    elif lang.by_own_phone(text):
+    elif lang.by_own_phone(text) or own_line:
         args = {}
     elif in_stage:
         return False

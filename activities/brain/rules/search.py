@@ -34,7 +34,9 @@ def criteria(memory: dict[str, Any]) -> tuple[Any, ...]:
 
 def remember(memory: dict[str, Any], text: str) -> None:
     """Keep what the caller said about the tires they want (a later word wins)."""
-    parts = lang.parse_size_parts(text)
+    from activities.brain.ukrainian.understanding import drop_fillers
+
+    parts = lang.parse_size_parts(drop_fillers(text))  # "двісті п'ять, е-е, п'ятдесят п'ять"
     if parts is not None:
         if parts.complete is not None:
             memory["size"] = {"width": parts.width, "profile": parts.profile, "rim": parts.rim}
@@ -47,6 +49,14 @@ def remember(memory: dict[str, Any], text: str) -> None:
                 "profile": parts.profile or known["profile"],
                 "rim": parts.rim or known["rim"],
             }  # "ні, не шістнадцять, а сімнадцять"
+        else:  # "на сімнадцяті диски", then "двісті двадцять п'ять, сорок п'ять": put the parts together
+            said = {"width": parts.width, "profile": parts.profile, "rim": parts.rim}
+            partial = {**memory.get("size_partial", {}), **{k: v for k, v in said.items() if v}}
+            if all(partial.get(k) for k in ("width", "profile", "rim")):
+                memory["size"] = partial
+                memory.pop("size_partial", None)
+            else:
+                memory["size_partial"] = partial
     for key, parser in (
         ("season", lang.parse_season),
         ("brand", lang.parse_brand),
@@ -55,7 +65,7 @@ def remember(memory: dict[str, Any], text: str) -> None:
         ("max_price", lang.parse_max_price),
     ):
         value = parser(text)
-        if value is None and key in ("brand", "city"):
+        if value is None and key in ("brand", "city", "season"):
             slot = understand(text).slots.get(key)  # "мішленом", "у Кривому Розі", "Ханкок"
             value = slot.value if slot is not None and slot.sure else None
         if value is not None:
@@ -84,6 +94,15 @@ def _vehicle_size(sizes: list[str], parts: Any) -> dict[str, int] | None:
         ):
             return {"width": tire.width, "profile": tire.profile, "rim": tire.rim}
     return None
+
+
+def ask_missing_size(partial: dict[str, int]) -> str:
+    """A short question naming what the size still lacks ("Який радіус дисків?")."""
+    if partial.get("width") and partial.get("profile"):
+        return "Який радіус дисків?"
+    if partial.get("rim") and not partial.get("width"):
+        return f"Радіус {lang.number_words(partial['rim'])}. Яка ширина і профіль шини, наприклад двісті п'ять п'ятдесят п'ять?"
+    return "Підкажіть, будь ласка, повний розмір: ширину, профіль і радіус, наприклад двісті п'ять п'ятдесят п'ять ер шістнадцять."
 
 
 def heard_criteria(text: str) -> bool:
@@ -252,6 +271,51 @@ async def availability(ctx: StepContext) -> None:
         await ctx.say(delivery_phrase(days, city))
     memory["selected"] = memory.get("selected", 0)
     await offer(ctx, "Оформити замовлення?", "order")
+
+
+def sku_for(brand: str, model: str, size: dict[str, int]) -> str | None:
+    """The store's SKU of a brand's line in a size (store/brands.py codes), None if unknown."""
+    from store.brands import BRANDS
+
+    for item in BRANDS:
+        if item.name == brand:
+            for line in item.lines:
+                if line.model == model:
+                    return f"{item.code}-{line.code}-{size['width']}{size['profile']:02d}R{size['rim']}"
+    return None
+
+
+async def named_availability(ctx: StepContext, heard: Understanding) -> bool:
+    """ "Чи є Hakka R5 205/55 R16 у Запоріжжі?": the stock of THAT model, not of a search's first hit.
+
+    An option already offered is used as it is; otherwise the catalogue's item of that line and
+    size (the search's, when it is in stock; else its SKU, so the store says where it is not)."""
+    memory = ctx.memory
+    model = heard.slots.get("model")
+    if model is None or not model.sure:
+        return False
+    for index, option in enumerate(memory.get("options") or []):
+        if option["model"] == model.value:
+            memory["selected"] = index
+            await availability(ctx)
+            return True
+    size = heard.value("size") or {}
+    if not all(size.get(k) for k in ("width", "profile", "rim")):
+        return False
+    brand = heard.value("brand")
+    sku = sku_for(brand, model.value, size) if brand else None
+    if sku is None:
+        return False
+    ctx.scenarios.add(Scenario.TIRE_SEARCH)
+    found = await read(ctx, "search_tires", {**size, "brand": brand, "limit": 10})
+    if found is None:
+        return True
+    item = next((i for i in found.get("items") or [] if i["model"] == model.value), None)
+    memory["options"] = [item or {"sku": sku, "brand": brand, "model": model.value}]
+    memory["selected"] = 0
+    memory.pop("brand", None)
+    await availability(ctx)
+    return True
 
 
 def delivery_phrase(days: int, city: str | None) -> str:

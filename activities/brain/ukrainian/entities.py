@@ -179,34 +179,75 @@ def extract_brand(analysis: Any) -> tuple[Slot | None, list[str]]:
     return Slot(name="brand", value=value, span=_span(words, start, end), confidence=hit.score), names
 
 
+def _line_parts(model: str) -> tuple[str, ...]:
+    """Phonetic keys of a line name's parts: "Primacy 4+" → ("primaki", "4", "plus")."""
+    parts = re.findall(r"[^\W_]+|\+", model.lower())
+    return tuple("plus" if p == "+" else phonetic(p) for p in parts if p)
+
+
+def _said_keys(words: list[Any]) -> list[str]:
+    """Phonetic keys of the words said, number words as digits ("три" → "3", "плюс" → "plus")."""
+    from activities.brain.ukrainian.numbers import cardinal_value
+
+    keys = []
+    for w in words:
+        value = cardinal_value(w.text) if not w.text.isdigit() else None
+        if w.text in ("плюс", "plus", "+"):
+            keys.append("plus")
+        elif value is not None and value < 1000:
+            keys.append(str(value))
+        else:
+            keys.append(phonetic(w.text))
+    return keys
+
+
 def extract_model(analysis: Any, brand: str | None = None) -> Slot | None:
-    """A tire model line: "Hakka R5" → "Hakkapeliitta R5"; each word a prefix or a near match."""
+    """A tire model line: "Hakka R5" → "Hakkapeliitta R5"; "Айсконтакт три" after "Континенталь"
+    → "IceContact 3". Without the brand every word must match (a 4+ letter prefix counts); after
+    the brand's name the words that follow it are compared as one key, by rapidfuzz ratio."""
+    from rapidfuzz import fuzz
+
     words = _words(analysis)
-    keys = [phonetic(w.text) for w in words]
+    keys = _said_keys(words)
     _, lines = brand_indexes()
-    best: tuple[float, int, int, str, str] | None = None
-    for brand_name, line, parts in lines:
-        if brand and brand_name != brand and len(parts) < 2:
-            continue
+    best: tuple[float, int, int, str] | None = None
+    for brand_name, line, _ in lines:
+        parts = _line_parts(line)
         n = len(parts)
         for start in range(len(words) - n + 1):
             score = _line_score(keys[start:start + n], parts)
-            if score and (best is None or score > best[0] or (score == best[0] and n > best[2] - best[1])):
-                best = (score, start, start + n, brand_name, line)
+            if score and (best is None or score > best[0]):
+                best = (score, start, start + n, line)
+    if best is None and brand:
+        found = _best(brand_indexes()[0], words, 2, fuzzy=False)
+        after = found[-1][1] if found else 0
+        for brand_name, line, _ in lines:
+            if brand_name != brand:
+                continue
+            target = "".join(_line_parts(line))
+            for length in range(1, 5):
+                window = keys[after:after + length]
+                if len(window) < length:
+                    break
+                score = fuzz.ratio("".join(window), target) / 100.0
+                if score >= 0.7 and (best is None or score > best[0]):
+                    best = (round(score, 3), after, after + length, line)
     if best is None:
         return None
-    score, start, end, brand_name, line = best
+    score, start, end, line = best
     return Slot(name="model", value=line, span=_span(words, start, end), confidence=score)
 
 
 def _line_score(said: list[str], parts: tuple[str, ...]) -> float:
     """1.0 when every word matches (a prefix of 4+ letters counts), 0 when any does not."""
-    if not parts or not said:
-        return 0.0
-    if len(parts) == 1 and (len(parts[0]) < 5 or parts[0].isdigit()):
-        return 0.0  # a one-word line name as short as "Vimero" could be anything spoken
     from rapidfuzz import fuzz
 
+    if not parts or len(said) != len(parts):
+        return 0.0
+    if len(parts) == 1 and (len(parts[0]) < 6 or parts[0].isdigit()):
+        return 0.0  # a one-word line name as short as "Vimero" could be anything spoken
+    if not any(p[:1].isalpha() and len(p) >= 4 for p in parts):
+        return 0.0
     total = 0.0
     for word, part in zip(said, parts):
         if word == part:
@@ -217,8 +258,6 @@ def _line_score(said: list[str], parts: tuple[str, ...]) -> float:
             total += 0.85
         else:
             return 0.0
-    if not any(ch.isalpha() and len(p) >= 4 for p in parts for ch in p[:1]):
-        return 0.0
     return round(total / len(parts), 3)
 
 

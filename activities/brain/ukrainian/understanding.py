@@ -29,7 +29,7 @@ from activities.brain.ukrainian.text import normalise
 
 # What the turn is for, in the order they are decided (the first that holds is the intent).
 INTENTS = (
-    "hearing_check", "goodbye", "operator", "order_status", "fitting", "compare", "quieter", "advice",
+    "hearing_check", "goodbye", "operator", "operator_topic", "order_status", "fitting", "compare", "quieter", "advice",
     "order", "availability", "yes", "no", "greeting", "thanks",
 )
 
@@ -142,13 +142,13 @@ def _numeric(norm: str, analysis: Any, *, today: date | None, caller_number: str
         phone = parse_phone(norm)
         if phone:
             out.append(_whole("phone", phone, norm))
-    if "order_number" not in names:
+    if "order_number" not in names and "size" not in {s.name for s in out}:
         from activities.brain.ukrainian.phones import parse_order_number
 
         number = parse_order_number(norm)
         if number:
             out.append(_whole("order_number", number, norm))
-    if "phone" not in {s.name for s in out} and caller_number and _by_own_line(norm):
+    if not {"phone", "order_number"} & {s.name for s in out} and caller_number and _by_own_line(norm):
         from activities.brain.ukrainian.phones import normalise_phone
 
         own = normalise_phone(caller_number)
@@ -172,22 +172,51 @@ def _optional(module: str, name: str) -> Callable[..., Any] | None:
 
 
 def _by_own_line(norm: str) -> bool:
+    """ "моїм номером", "за номером, з якого я дзвоню", "по моєму телефону", "по моему номеру"."""
     from activities.brain.rules.lang import by_own_phone
 
-    return by_own_phone(norm) or any(w in norm for w in ("моїм номер", "мій номер", "цей номер", "цим номером"))
+    if by_own_phone(norm):
+        return True
+    analysis = _analyse(norm)
+    lemmas = analysis.lemma_set() if hasattr(analysis, "lemma_set") else frozenset(norm.split())
+    line = lemmas & {"номер", "телефон", "мобільний", "мобільного"}
+    own = lemmas & {"мій", "мой", "свій", "цей", "этот", "дзвонити", "звонить", "телефонувати"}
+    return bool(line and own)
 
 
 def _tires(norm: str) -> list[Slot]:
     from activities.brain.ukrainian.tires import parse_season, parse_studded
 
     out = []
-    season = parse_season(norm)
+    season = parse_season(norm) or _season_by_sound(norm)
     if season:
         out.append(_whole("season", season, norm))
     studded = parse_studded(norm)
     if studded is not None:
         out.append(_whole("studded", studded, norm))
     return out
+
+
+@lru_cache(maxsize=1)
+def _season_keys() -> tuple[tuple[str, str], ...]:
+    from activities.brain.ukrainian.fuzzy import phonetic
+    from activities.brain.ukrainian.tires import SEASON_WORDS
+
+    return tuple(
+        (phonetic(stem), season) for season, stems in SEASON_WORDS.items() for stem in stems if len(stem) >= 4
+    )
+
+
+def _season_by_sound(norm: str) -> str | None:
+    """A season word spelt as heard ("зімня", "лєтні"): its phonetic key starts like a season stem's."""
+    from activities.brain.ukrainian.fuzzy import phonetic
+
+    for word in norm.split():
+        key = phonetic(word)
+        for stem, season in _season_keys():
+            if len(key) >= 4 and key.startswith(stem):
+                return season
+    return None
 
 
 def _orders_and_delivery(norm: str) -> list[Slot]:
@@ -209,6 +238,8 @@ def _intent(raw: str, norm: str, analysis: Any) -> str | None:
     lemmas = analysis.lemma_set() if hasattr(analysis, "lemma_set") else frozenset(words)
     if words and (set(words) & _HEARING or lemmas & {"чути", "слышать"}) and len(words) <= 7 and not _has_request(norm):
         return "hearing_check"
+    if set(words) & {"бувай", "бувайте", "пока", "прощавай", "прощавайте", "бай"} and not _has_request(norm):
+        return "goodbye"  # "та ну, дорого. все, бувай", "ок, давай, пока"
     if words and set(words) <= _CURT_BYE | {"дякую", "вже", "ну", "та", "нічого", "не", "треба", "і", "до", "побачення"} and (
         set(words) & {"бувай", "бувайте", "пока", "прощавайте", "побачення"} or words in (["все"], ["все", "все"])
     ):
@@ -217,10 +248,16 @@ def _intent(raw: str, norm: str, analysis: Any) -> str | None:
         return "goodbye"
     if lang.wants_operator(norm):
         return "operator"
-    if lang.wants_order_status(norm) or (lemmas & {"заказ"} and ("де" in words or "статус" in words)):
+    if lemmas & _OPERATOR_TOPICS:
+        return "operator_topic"  # returns, warranty, complaints: a person decides those
+    if lang.wants_order_status(norm) or (lemmas & {"заказ", "замовлення", "посилка"} and (
+        set(words) & {"де", "где", "статус", "коли", "когда", "що", "что", "робила", "робив", "делал", "делала"}
+    ) and not lang.wants_to_order(norm)):
         return "order_status"
-    if lang.wants_fitting(norm):
-        return "fitting"
+    if lang.wants_fitting(norm) or (lemmas & {"записати", "записатися", "запис"} and (
+        lemmas & _DAY_WORDS or entities.extract_city(analysis) is not None
+    ) and not _has_phone(norm)):
+        return "fitting"  # "запишіть у Дніпрі на вівторок": a booking, not an order detail
     brands = entities.extract_brand(analysis)[1]
     if len(brands) >= 2 and (lemmas & {"порівняти", "різниця", "кращий", "краще", "чи", "або", "відрізнятися"}):
         return "compare"
@@ -241,6 +278,24 @@ def _intent(raw: str, norm: str, analysis: Any) -> str | None:
     if lang.is_thanks_only(norm):
         return "thanks"
     return None
+
+
+_DAY_WORDS = frozenset({
+    "понеділок", "вівторок", "середа", "четвер", "п'ятниця", "субота", "неділя", "завтра", "післязавтра",
+    "сьогодні", "ранок", "зранку", "вечір", "обід",
+})
+
+
+def _has_phone(norm: str) -> bool:
+    from activities.brain.ukrainian.phones import parse_phone
+
+    return parse_phone(norm) is not None
+
+
+_OPERATOR_TOPICS = frozenset({
+    "повернути", "повернення", "гарантія", "гарантійний", "брак", "бракований", "скарга", "поскаржитися",
+    "рекламація", "возврат", "вернуть", "гарантия", "жалоба", "грижа",
+})
 
 
 def _has_request(norm: str) -> bool:
