@@ -18,7 +18,7 @@ decisions then go through the adaptive endpointer (``SilencePolicy()`` with the 
   ``CONTINUATION_WINDOW_S``, 300 ms, of its first sound: too soon to be a reaction), and sends the
   rest as a continuation of the same turn (``CallerTurn.continues_turn``), so a cut-off is only
   heard when the caller resumes later than that: counted for a reply that starts 40 ms after the endpoint (our overhead with the
-  offline engines) and 500 ms after it (the fast end of the cloud budget in DESIGN.md).
+  offline engines) and 500 ms after it (the fast end of the cloud budget in docs/architecture.md).
 * missed: no endpoint after the true end at all.
 * noise turn: a turn that ended before the speech began (noise taken for speech).
 * VAD cost: ``Vad.is_speech`` wall time per 20 ms frame (µs), on this shared machine.

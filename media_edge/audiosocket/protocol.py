@@ -2,7 +2,7 @@
 
 A frame is kind (1 byte) + payload length (2 bytes, big-endian) + payload; audio payloads are
 signed 16-bit little-endian samples. The rules here follow what Asterisk's own implementation
-accepts (see DESIGN.md, "AudioSocket, as Asterisk really speaks it"). Two readers share one set of
+accepts (docs/architecture.md, "AudioSocket, as Asterisk really speaks it"). Two readers share one set of
 validation rules: ``read_frame`` for an ``asyncio.StreamReader`` (the simulated Asterisk side)
 and ``FrameParser``, the pure incremental parser the edge feeds from ``data_received``.
 """
