@@ -83,6 +83,7 @@ class _Grammar:
         self.city_forms = _Dealer(g.CITY_FORMS, rng)
         self.phone_forms = _Dealer(g.PHONE_FORMS, rng)
         self.order_forms = _Dealer(g.ORDER_FORMS, rng)
+        self.product_forms = _Dealer(g.PRODUCT_FORMS, rng)
         self.date_forms = _Dealer(g.DATE_FORMS, rng)
         self.time_forms = _Dealer(g.TIME_FORMS, rng)
         self.when_shapes = _Dealer(("day+time", "day+part", "day", "time", "day+time", "day+part"), rng)
@@ -150,6 +151,10 @@ class _Grammar:
         extra = {"carrier": "carrier/surzhyk_zakaz" if surzhyk else "carrier/plain"}
         return [piece.text], piece.slots, piece.forms, extra, DEFAULT_TODAY
 
+    def product(self) -> tuple:
+        piece = g.product_piece(self.rng, self.product_forms.next())
+        return [piece.text], piece.slots, piece.forms, {}, DEFAULT_TODAY
+
     def when(self) -> tuple:
         rng = self.rng
         today = date(2026, 1, 1) + timedelta(days=rng.randrange(730))
@@ -164,7 +169,7 @@ class _Grammar:
 
 
 # Vehicles twice: each seed's 1000 cases then say every car of the fitment table at least once.
-KINDS = ("size", "money", "vehicle", "city", "phone", "order", "when", "vehicle")
+KINDS = ("size", "money", "vehicle", "city", "phone", "order", "when", "vehicle", "product")
 
 
 def _join(rng: random.Random, parts: list[str], filler: str) -> str:
@@ -203,7 +208,7 @@ def heldout(n: int = CASES_PER_SEED) -> list[Case]:
 def all_forms() -> set[str]:
     """Every form label the grammars can produce."""
     forms = {*g.SIZE_FORMS, *g.MONEY_FORMS, *g.SEASON_FORMS, *g.VEHICLE_FORMS, *g.YEAR_FORMS, *g.CITY_FORMS,
-             *g.PHONE_FORMS, *g.ORDER_FORMS, *g.DATE_FORMS, *g.TIME_FORMS, "part_of_day/words",
+             *g.PHONE_FORMS, *g.ORDER_FORMS, *g.PRODUCT_FORMS, *g.DATE_FORMS, *g.TIME_FORMS, "part_of_day/words",
              "filler/none", "filler/start", "filler/inside", "carrier/plain", "carrier/surzhyk_zakaz"}
     return forms
 

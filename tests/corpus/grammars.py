@@ -499,4 +499,30 @@ def when_piece(rng: random.Random, day_form: str | None, time_form: str | None, 
     return Piece(" ".join(words), slots, forms)
 
 
+# --- a product and a city in one sentence --------------------------------------------------------------
+
+PRODUCT_FORMS = ("product/latin", "product/cyrillic_brand")
+
+
+def product_piece(rng: random.Random, form: str) -> Piece:
+    """ "чи є Nokian Hakkapeliitta R5 205/55 R16 у Запоріжжі": the named line, its size and the city."""
+    from store.brands import BRANDS
+
+    brand = rng.choice(BRANDS)
+    line = rng.choice(brand.lines)
+    fitting = [s for s in sizes() if line.rim_min <= s[2] <= line.rim_max]
+    w, p, r = rng.choice(fitting)
+    name = brand.name
+    if form == "product/cyrillic_brand":
+        name = next((a for a in brand.aliases if _CYR.search(a)), brand.name).capitalize()
+    city = rng.choice(sorted(CITY_COORDS))
+    text = rng.choice((
+        f"чи є {name} {line.model} {w}/{p} R{r} у {inflect_phrase(city, 'loct', geo=True)}",
+        f"{name} {line.model} {w}/{p} R{r} є в {inflect_phrase(city, 'loct', geo=True)}",
+        f"а {name} {line.model} {w}/{p} R{r} можна забрати в {inflect_phrase(city, 'loct', geo=True)}",
+    ))
+    slots = {"brand": brand.name, "model": line.model, "size": {"width": w, "profile": p, "rim": r}, "city": city}
+    return Piece(text, slots, {"brand": form, "model": form, "size": "size/slash", "city": "city/locative"})
+
+
 FILLERS = ("ну", "е-е", "короче", "значить", "слухайте", "так от", "ну це")
