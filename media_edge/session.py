@@ -255,8 +255,8 @@ class CallSession:
         self._timing: TurnTiming | None = None  # the turn waiting for its first agent audio
         # End of speech → first agent audio of each turn, for the workflow: with the next turn
         # (those not sent yet) and again, all of them, with the hangup.
-        self._heard: list[HeardLatency] = []
-        self._heard_unsent = 0
+        self._waited: list[HeardLatency] = []
+        self._waited_unsent = 0
         self._workflow = ctx.temporal.get_workflow_handle(self.call_id)
         self._started = asyncio.Event()
         self._ending: str | None = None
@@ -581,9 +581,9 @@ class CallSession:
             heard_agent_text=heard,
             dtmf=dtmf,
             continues_turn=continues if dtmf is None else None,
-            heard_latencies=self._heard[self._heard_unsent :],
+            heard_latencies=self._waited[self._waited_unsent :],
         )
-        self._heard_unsent = len(self._heard)
+        self._waited_unsent = len(self._waited)
         self._playback.begin_reply()
         self._tts_failed = False
         started = time.perf_counter()
@@ -955,7 +955,7 @@ class CallSession:
         If Temporal cannot take it now (down, restarting), it is sent again in the background."""
         at = datetime.now(UTC)  # when it happened, however late the signal lands
         try:
-            await _within(SIGNAL_TIMEOUT_S, end_call(self._workflow, reason, at, heard=self._heard))
+            await _within(SIGNAL_TIMEOUT_S, end_call(self._workflow, reason, at, heard=self._waited))
             return
         except (RPCError, TimeoutError) as err:
             if not _transient(err):
@@ -963,7 +963,7 @@ class CallSession:
                 return
             log.warning("call %s: hangup signal failed (%s); sending it again in the background",
                         self.call_id, err or "timed out")
-        self.ctx.deliver_in_background(lambda: end_call(self._workflow, reason, at, heard=self._heard),
+        self.ctx.deliver_in_background(lambda: end_call(self._workflow, reason, at, heard=self._waited),
                                        call_id=self.call_id,
                                        what="hangup signal", since=at, wait_first=True)
 
@@ -1036,9 +1036,9 @@ class CallSession:
             metrics.FIRST_AUDIO.observe(max(0.0, at - timing.speech_end_at))
             metrics.TURN_OVERHEAD.observe(max(0.0, at - timing.detected_at))
             self.ctx.turn_log.append(timing)
-            self._heard.append(HeardLatency(turn_id=timing.turn_id,
-                                            first_audio_ms=round(max(0.0, at - timing.speech_end_at) * 1000, 1),
-                                            overhead_ms=round(max(0.0, at - timing.detected_at) * 1000, 1)))
+            self._waited.append(HeardLatency(turn_id=timing.turn_id,
+                                             first_audio_ms=round(max(0.0, at - timing.speech_end_at) * 1000, 1),
+                                             overhead_ms=round(max(0.0, at - timing.detected_at) * 1000, 1)))
 
     def _flush_playout_stats(self, *, final: bool = False) -> None:
         clock = self.conn.playout
