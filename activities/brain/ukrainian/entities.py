@@ -39,9 +39,10 @@ def _forms(word: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys((word.text, *word.lemmas)))
 
 
-def _spellings(words: list[Any]) -> Iterable[str]:
+def _spellings(words: list[Any], width: int = 2) -> Iterable[str]:
     """Joined spellings of a window of words: every combination of their forms (few per word)."""
-    for combo in product(*(_forms(w)[:3] for w in words)):
+    width = 3 if len(words) == 1 else width  # all lemmas of one word; in a phrase, as asked
+    for combo in product(*(_forms(w)[:width] for w in words)):
         yield " ".join(combo)
 
 
@@ -122,7 +123,9 @@ def brand_indexes() -> tuple[NameIndex, list[tuple[str, str, tuple[str, ...]]]]:
 # --- extractors -------------------------------------------------------------------------------
 
 
-def _best(index: NameIndex, words: list[Any], max_len: int, *, fuzzy: bool = True) -> list[tuple[int, int, Hit]]:
+def _best(
+    index: NameIndex, words: list[Any], max_len: int, *, fuzzy: bool = True, width: int = 2
+) -> list[tuple[int, int, Hit]]:
     """(start, end word index, hit) of names found, longest windows first, not overlapping."""
     found: list[tuple[int, int, Hit]] = []
     used: set[int] = set()
@@ -133,7 +136,7 @@ def _best(index: NameIndex, words: list[Any], max_len: int, *, fuzzy: bool = Tru
                 continue
             window = words[start:start + length]
             hits: list[Hit] = []
-            for spelling in _spellings(window):
+            for spelling in _spellings(window, width):
                 hits = [Hit(v, 1.0) for v in index.exact(spelling)]
                 if hits:
                     break
@@ -155,7 +158,7 @@ def _span(words: list[Any], start: int, end: int) -> tuple[int, int]:
 def extract_city(analysis: Any) -> Slot | None:
     """The last city named, nominative as in the store's geography ("у Запоріжжі" → "Запоріжжя")."""
     words = _words(analysis)
-    found = _best(city_index(), words, 3)
+    found = _best(city_index(), words, 3, width=3)  # "кривому розі": the third lemma is "кривий"
     if not found:
         return None
     start, end, hit = found[-1]
@@ -179,6 +182,7 @@ def extract_brand(analysis: Any) -> tuple[Slot | None, list[str]]:
     return Slot(name="brand", value=value, span=_span(words, start, end), confidence=hit.score), names
 
 
+@lru_cache(maxsize=None)
 def _line_parts(model: str) -> tuple[str, ...]:
     """Phonetic keys of a line name's parts: "Primacy 4+" → ("primaki", "4", "plus")."""
     parts = re.findall(r"[^\W_]+|\+", model.lower())
@@ -214,7 +218,10 @@ def extract_model(analysis: Any, brand: str | None = None) -> Slot | None:
     for brand_name, line, _ in lines:
         parts = _line_parts(line)
         n = len(parts)
+        head = parts[0][:1]
         for start in range(len(words) - n + 1):
+            if keys[start][:1] != head:
+                continue  # the first word starts like the line's, or it is not this line
             score = _line_score(keys[start:start + n], parts)
             if score and (best is None or score > best[0]):
                 best = (score, start, start + n, line)
@@ -240,8 +247,6 @@ def extract_model(analysis: Any, brand: str | None = None) -> Slot | None:
 
 def _line_score(said: list[str], parts: tuple[str, ...]) -> float:
     """1.0 when every word matches (a prefix of 4+ letters counts), 0 when any does not."""
-    from rapidfuzz import fuzz
-
     if not parts or len(said) != len(parts):
         return 0.0
     if len(parts) == 1 and (len(parts[0]) < 6 or parts[0].isdigit()):
@@ -254,11 +259,17 @@ def _line_score(said: list[str], parts: tuple[str, ...]) -> float:
             total += 1.0
         elif len(word) >= 4 and part.startswith(word):
             total += 0.95
-        elif len(part) >= 5 and fuzz.ratio(word, part) >= 85:
+        elif len(part) >= 5 and _ratio(word, part) >= 85:
             total += 0.85
         else:
             return 0.0
     return round(total / len(parts), 3)
+
+
+def _ratio(a: str, b: str) -> float:
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(a, b)
 
 
 def extract_vehicle(analysis: Any) -> Slot | None:

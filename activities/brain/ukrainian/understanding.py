@@ -36,6 +36,10 @@ INTENTS = (
 _FILLERS = re.compile(r"(?<![\w'])(?:ну|е+|е-е|ем+|м+|ммм|короче|значить|типу|коротше|так би мовити)(?![\w'])")
 
 
+# "Е-Гольф", "е-трон", "Е-класі": the letter of a model's name, not the filler "е" ("е-е" is).
+_E_PREFIX = re.compile(r"(?<![\w'])([еЕeE])-(?![еЕ](?:[\W]|$))(?=\w)")
+
+
 def drop_fillers(norm: str) -> str:
     """The normalised text without hesitation words ("ну е-е короче на туксон" → "на туксон")."""
     return re.sub(r"\s+", " ", _FILLERS.sub(" ", normalise(norm))).strip()
@@ -70,7 +74,7 @@ def understand(text: str, *, today: date | None = None, caller_number: str | Non
 def _understand(text: str, today: date | None, caller_number: str | None) -> Understanding:
     from activities.brain.ukrainian.text import apply_correction
 
-    meant = drop_fillers(apply_correction(text))
+    meant = drop_fillers(apply_correction(_E_PREFIX.sub(r"\1", text)))
     analysis = _analyse(meant)
     norm = analysis.text
     slots: dict[str, Slot] = {}
@@ -188,7 +192,9 @@ def _tires(norm: str) -> list[Slot]:
     from activities.brain.ukrainian.tires import parse_season, parse_studded
 
     out = []
-    season = parse_season(norm) or _season_by_sound(norm)
+    season = parse_season(norm) or _season_by_sound(norm) or (
+        "all_season" if re.search(r"(?<![\w'])(?:на )?(?:весь|цілий|круглий|увесь) рік", norm) else None
+    )
     if season:
         out.append(_whole("season", season, norm))
     studded = parse_studded(norm)

@@ -10,6 +10,7 @@ declined words are brought back to their base form ("на октавію", "дл
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from activities.brain.ukrainian.numbers import Token, number_tokens
@@ -307,6 +308,7 @@ _ENDINGS = (
 _RESTORE = ("", "а", "я", "й", "ь", "о", "і")
 
 
+@lru_cache(maxsize=16384)
 def _key(text: str) -> str:
     """Comparison key: no spaces, dashes, dots or apostrophes; Cyrillic look-alikes as Latin."""
     text = text.lower().translate(_LETTERS)
