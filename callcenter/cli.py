@@ -150,6 +150,12 @@ def _cmd_temporal_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_prompts(args: argparse.Namespace) -> int:
+    from callcenter.prompts import run
+
+    return run(get_settings(), args.output)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="callcenter", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -219,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     chaos = sub.add_parser("chaos", help="fault scenarios: what each tried and what was lost", add_help=False)
     chaos.set_defaults(func=_cmd_chaos)
 
+    prompts = sub.add_parser("prompts", help="synthesise the dialplan's Ukrainian prompts for Asterisk (sln16, sln, 8 kHz wav)")
+    prompts.add_argument("--output", type=Path, help="folder (default .data/prompts/uk/tireshop)")
+    prompts.set_defaults(func=_cmd_prompts)
     sub.add_parser("temporal-setup", help="print the commands that register search attributes on a cluster").set_defaults(
         func=_cmd_temporal_setup
     )
