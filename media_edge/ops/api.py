@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query
 from fastapi.responses import HTMLResponse
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -30,8 +30,11 @@ from media_edge.ops import queries
 from media_edge.ops.live import TimedSessions, session_state
 from media_edge.ops.models import (
     CallDetail,
+    CallPage,
     CallSummary,
+    CloseTask,
     DailyAnalytics,
+    HourlyPoint,
     LiveCall,
     OpsTaskView,
     Percentiles,
@@ -124,6 +127,43 @@ def _latencies(entries: list[dict[str, Any]]) -> list[dict[str, float | int | No
     ]
 
 
+def _percentile_cont(values: list[float], q: float) -> float:
+    """PostgreSQL's percentile_cont (the analytics' percentiles): linear between closest ranks."""
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def _heard(latencies: list[dict[str, float | int | None]]) -> Percentiles | None:
+    """End of speech → first agent audio over a call's turns, p50/p95 (None: nothing measured)."""
+    values = [float(v) for l in latencies if isinstance(v := l.get("first_audio_ms"), int | float)]
+    if not values:
+        return None
+    return Percentiles(p50=round(_percentile_cont(values, 0.5), 1), p95=round(_percentile_cont(values, 0.95), 1),
+                       turns=len(values))
+
+
+def _task_view(backend: OpsBackend, r: dict[str, Any]) -> OpsTaskView:
+    call_id = str(r.get("call_id") or "")
+    reference = next((str(r[k]) for k in ("reference", "ref", "order_number", "booking_number") if r.get(k)), "")
+    return OpsTaskView(
+        id=int(r.get("id") or 0),
+        created_at=r.get("created_at"),
+        kind=str(r.get("kind") or ""),
+        call_id=call_id,
+        reference=reference,
+        phone=mask_phone(str(r.get("phone") or r.get("caller_number") or "")),
+        detail=mask_phones_in(str(r.get("detail") or "")),
+        status=str(r.get("status") or "open"),
+        temporal_url=backend.ui_url(call_id) if _looks_like_uuid(call_id) else None,
+        closed_by=r.get("closed_by"),
+        closed_at=r.get("closed_at"),
+        close_note=mask_phones_in(r["close_note"]) if r.get("close_note") else None,
+    )
+
+
 def _day(value: str | None, tz: str) -> date:
     if value is None:
         return datetime.now(UTC).astimezone(queries.ZoneInfo(tz)).date()
@@ -174,17 +214,20 @@ def create_ops_api(backend: OpsBackend) -> FastAPI:
         date: Annotated[str | None, Query(pattern=_DATE, description="local day (ops_timezone), YYYY-MM-DD")] = None,
         outcome: Annotated[str | None, Query(max_length=40)] = None,
         phone: Annotated[str | None, Query(max_length=32, description="the caller's full number")] = None,
+        number: Annotated[str | None, Query(max_length=40, description="an order or booking number")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    ) -> list[CallSummary]:
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> CallPage:
         start = end = None
         if date is not None:
             start, end = queries.day_range(_day(date, settings.ops_timezone), settings.ops_timezone)
         pool = await backend.pool()
         async with pool.acquire() as conn:
-            rows = await queries.recent_calls(
-                conn, start=start, end=end, outcome=outcome or None, phone=(phone or "").strip() or None, limit=limit
+            rows, total = await queries.recent_calls(
+                conn, start=start, end=end, outcome=outcome or None, phone=(phone or "").strip() or None,
+                number=(number or "").strip() or None, limit=limit, offset=offset,
             )
-        return [
+        items = [
             CallSummary(
                 call_id=r["call_id"],
                 caller=mask_phone(r["caller_number"]),
@@ -196,9 +239,14 @@ def create_ops_api(backend: OpsBackend) -> FastAPI:
                 order_number=r["order_number"],
                 booking_number=r["booking_number"],
                 temporal_url=backend.ui_url(r["call_id"]),
+                first_audio_ms=Percentiles(p50=round(r["heard_p50"], 1), p95=round(r["heard_p95"], 1),
+                                           turns=r["heard_turns"])
+                if r["heard_turns"]
+                else None,
             )
             for r in rows
         ]
+        return CallPage(items=items, total=total, limit=limit, offset=offset)
 
     @app.get("/calls/{call_id}", dependencies=auth)
     async def call_detail(call_id: str) -> CallDetail:
@@ -220,11 +268,12 @@ def create_ops_api(backend: OpsBackend) -> FastAPI:
                     duration_s=record["duration_s"],
                     scenarios=list(record["scenarios"] or []),
                     transcript=_transcript(record["transcript"] or []),
-                    latencies=_latencies(record["latencies"] or []),
+                    latencies=(latencies := _latencies(record["latencies"] or [])),
                     transfer=_masked(record["transfer"]),
                     order_number=record["order_number"],
                     booking_number=record["booking_number"],
                     temporal_url=backend.ui_url(call_id),
+                    first_audio_ms=_heard(latencies),
                 )
         # Live (here or on another edge), or ended and its record not written yet: ask the workflow.
         snapshot = await _snapshot(backend, call_id)
@@ -242,11 +291,12 @@ def create_ops_api(backend: OpsBackend) -> FastAPI:
             duration_s=round((datetime.now(UTC) - started).total_seconds(), 1) if started else None,
             scenarios=[s.value for s in snapshot.scenarios],
             transcript=_transcript(dumped["transcript"]),
-            latencies=_latencies(dumped["latencies"]),
+            latencies=(latencies := _latencies(dumped["latencies"])),
             transfer=_masked(dumped.get("transfer")),
             order_number=dumped.get("order_number"),
             booking_number=dumped.get("booking_number"),
             temporal_url=backend.ui_url(call_id),
+            first_audio_ms=_heard(latencies),
         )
 
     @app.get("/analytics/daily", dependencies=auth)
@@ -258,6 +308,7 @@ def create_ops_api(backend: OpsBackend) -> FastAPI:
         pool = await backend.pool()
         async with pool.acquire() as conn:
             a = await queries.daily_analytics(conn, start, end)
+            hours = await queries.hourly(conn, start, end, settings.ops_timezone)
         calls = a["calls"]
         transferred = a["outcomes"].get("transferred", 0)
         return DailyAnalytics(
@@ -272,33 +323,39 @@ def create_ops_api(backend: OpsBackend) -> FastAPI:
             avg_handling_s=round(a["avg_handling_s"], 1) if a["avg_handling_s"] is not None else None,
             transfer_rate=round(transferred / calls, 4) if calls else None,
             latency_ms={stage: Percentiles(**p) for stage, p in a["latency_ms"].items()},
+            hourly=[HourlyPoint(**h) for h in hours],
         )
 
     @app.get("/tasks", dependencies=auth)
-    async def tasks(limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[OpsTaskView]:
+    async def tasks(
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        status: Annotated[str, Query(pattern="^(open|closed|all)$")] = "open",
+    ) -> list[OpsTaskView]:
         pool = await backend.pool()
         async with pool.acquire() as conn:
-            rows = await queries.open_tasks(conn, limit)
-        views = []
-        for r in rows:
-            call_id = str(r.get("call_id") or "")
-            reference = next(
-                (str(r[k]) for k in ("reference", "ref", "order_number", "booking_number") if r.get(k)), ""
-            )
-            views.append(
-                OpsTaskView(
-                    id=int(r.get("id") or 0),
-                    created_at=r.get("created_at"),
-                    kind=str(r.get("kind") or ""),
-                    call_id=call_id,
-                    reference=reference,
-                    phone=mask_phone(str(r.get("phone") or r.get("caller_number") or "")),
-                    detail=mask_phones_in(str(r.get("detail") or "")),
-                    status=str(r.get("status") or "open"),
-                    temporal_url=backend.ui_url(call_id) if _looks_like_uuid(call_id) else None,
-                )
-            )
-        return views
+            rows = await queries.open_tasks(conn, limit, status)
+        return [_task_view(backend, r) for r in rows]
+
+    @app.post("/tasks/{task_id}/close", dependencies=auth)
+    async def close_task(
+        task_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)], body: CloseTask
+    ) -> OpsTaskView:
+        closed_by = " ".join(body.closed_by.split())
+        if not closed_by:
+            raise HTTPException(status_code=422, detail="closed_by: who closes the task")
+        pool = await backend.pool()
+        async with pool.acquire() as conn:
+            try:
+                row = await queries.close_task(conn, task_id, closed_by, body.note.strip())
+            except queries.TaskNotClosable as err:
+                if err.reason == "missing":
+                    raise HTTPException(status_code=404, detail="no such task") from None
+                if err.reason == "closed" and err.row is not None:
+                    who = err.row.get("closed_by") or "someone"
+                    raise HTTPException(status_code=409, detail=f"task {task_id} is closed already ({who})") from None
+                raise HTTPException(status_code=503, detail="ops tasks cannot be closed yet (migration 004)") from None
+        log.info("ops: task %s closed by %s", task_id, closed_by)
+        return _task_view(backend, row)
 
     return app
 

@@ -21,6 +21,12 @@ class LiveCall(BaseModel):
     temporal_url: str
 
 
+class Percentiles(BaseModel):
+    p50: float
+    p95: float
+    turns: int  # how many turns the percentiles are over
+
+
 class ToolCallView(BaseModel):
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict)  # phone numbers masked
@@ -53,6 +59,9 @@ class CallDetail(BaseModel):
     order_number: str | None = None
     booking_number: str | None = None
     temporal_url: str
+    # End of the caller's speech → first agent audio over this call's turns (what the caller
+    # lived); None while no turn has been measured.
+    first_audio_ms: Percentiles | None = None
 
 
 class CallSummary(BaseModel):
@@ -66,12 +75,26 @@ class CallSummary(BaseModel):
     order_number: str | None = None
     booking_number: str | None = None
     temporal_url: str
+    first_audio_ms: Percentiles | None = None  # end of speech → first agent audio over the call's turns
 
 
-class Percentiles(BaseModel):
-    p50: float
-    p95: float
-    turns: int  # how many turns the percentiles are over
+class CallPage(BaseModel):
+    """One page of ``GET /ops/calls``, newest first."""
+
+    items: list[CallSummary]
+    total: int  # calls matching the filters, over all pages
+    limit: int
+    offset: int
+
+
+class HourlyPoint(BaseModel):
+    """One local hour of the day: calls that began in it, and what their callers waited."""
+
+    hour: int  # 0-23, ops_timezone
+    calls: int
+    first_audio_p50_ms: float | None = None  # end of speech → first agent audio, over the turns
+    first_audio_p95_ms: float | None = None
+    turns: int = 0  # turns with a measured first audio
 
 
 class DailyAnalytics(BaseModel):
@@ -87,6 +110,8 @@ class DailyAnalytics(BaseModel):
     transfer_rate: float | None  # transferred / calls
     # Per-turn latency stages from the stored records (first_audio_ms, agent_step_ms, stt_ms, …).
     latency_ms: dict[str, Percentiles]
+    # The day's chart: 24 local hours, calls and end of speech → first agent audio p50/p95.
+    hourly: list[HourlyPoint] = Field(default_factory=list)
 
 
 class OpsTaskView(BaseModel):
@@ -99,3 +124,13 @@ class OpsTaskView(BaseModel):
     detail: str
     status: str
     temporal_url: str | None = None
+    closed_by: str | None = None  # who closed it from the ops page
+    closed_at: datetime | None = None
+    close_note: str | None = None
+
+
+class CloseTask(BaseModel):
+    """``POST /ops/tasks/{id}/close``: who closes the task (their name as they gave it) and why."""
+
+    closed_by: str = Field(min_length=1, max_length=80)
+    note: str = Field(default="", max_length=500)

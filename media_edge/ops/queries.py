@@ -37,9 +37,9 @@ def day_range(day: date, tz: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _optional(columns: set[str]) -> str:
+def _optional(columns: set[str], prefix: str = "") -> str:
     return "".join(
-        f", {name}" if name in columns else f", NULL::text AS {name}" for name in OPTIONAL_CALL_COLUMNS
+        f", {prefix}{name}" if name in columns else f", NULL::text AS {name}" for name in OPTIONAL_CALL_COLUMNS
     )
 
 
@@ -65,6 +65,24 @@ async def call_record(conn: asyncpg.Connection, call_id: str) -> dict[str, Any] 
     return record
 
 
+# Per call, over its turns: end of caller speech → first agent audio (what the caller lives).
+_HEARD = """
+LEFT JOIN LATERAL (
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY (l->>'first_audio_ms')::float8) AS heard_p50,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY (l->>'first_audio_ms')::float8) AS heard_p95,
+           count(*) AS heard_turns
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.latencies) = 'array' THEN c.latencies ELSE '[]'::jsonb END) AS l
+    WHERE jsonb_typeof(l) = 'object' AND jsonb_typeof(l->'first_audio_ms') = 'number'
+) AS heard ON true
+"""
+
+
+def number_variants(number: str) -> list[str]:
+    """What an ops person typed as an order or booking number: as typed, trimmed, upper-cased."""
+    bare = number.strip().lstrip("#№").strip()
+    return sorted({bare, bare.upper()})
+
+
 async def recent_calls(
     conn: asyncpg.Connection,
     *,
@@ -73,29 +91,86 @@ async def recent_calls(
     outcome: str | None,
     phone: str | None,
     limit: int,
-) -> list[dict[str, Any]]:
+    number: str | None = None,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of calls, newest first (started_at, then call id), and how many match in all.
+
+    ``number``: an order or booking number, the call's own (``calls.order_number`` /
+    ``booking_number``) or any of its fulfilments' (a call with two orders has one on the row).
+    """
     columns = await table_columns(conn, "calls")
     if not columns:
-        return []
+        return [], 0
     where, args = [], []
     if start is not None and end is not None:
         args += [start, end]
-        where.append(f"started_at >= ${len(args) - 1} AND started_at < ${len(args)}")
+        where.append(f"c.started_at >= ${len(args) - 1} AND c.started_at < ${len(args)}")
     if outcome:
         args.append(outcome)
-        where.append(f"outcome = ${len(args)}")
+        where.append(f"c.outcome = ${len(args)}")
     if phone:
         args.append(phone)
-        where.append(f"caller_number = ${len(args)}")
-    args.append(limit)
+        where.append(f"c.caller_number = ${len(args)}")
+    if number:
+        args.append(number_variants(number))
+        n = f"${len(args)}::text[]"
+        matches = [f"c.{col} = ANY({n})" for col in OPTIONAL_CALL_COLUMNS if col in columns]
+        if await table_columns(conn, "call_fulfilments"):
+            matches.append(
+                f"EXISTS (SELECT 1 FROM callcenter.call_fulfilments f WHERE f.number = ANY({n})"
+                " AND f.call_id = c.call_id::text)"
+            )
+        where.append("(" + (" OR ".join(matches) or "false") + ")")
+    filtered = " WHERE " + " AND ".join(where) if where else ""
+    total = await conn.fetchval(f"SELECT count(*) FROM callcenter.calls c{filtered}", *args)
+    args += [limit, offset]
     sql = (
-        "SELECT call_id, caller_number, started_at, duration_s, outcome, scenarios, turns"
-        f"{_optional(columns)} FROM callcenter.calls"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + f" ORDER BY started_at DESC LIMIT ${len(args)}"
+        "SELECT c.call_id, c.caller_number, c.started_at, c.duration_s, c.outcome, c.scenarios, c.turns,"
+        " heard.heard_p50, heard.heard_p95, heard.heard_turns"
+        f"{_optional(columns, 'c.')} FROM callcenter.calls c {_HEARD}{filtered}"
+        f" ORDER BY c.started_at DESC, c.call_id DESC LIMIT ${len(args) - 1} OFFSET ${len(args)}"
     )
     rows = await conn.fetch(sql, *args)
-    return [{**dict(r), "call_id": str(r["call_id"])} for r in rows]
+    return [{**dict(r), "call_id": str(r["call_id"])} for r in rows], int(total)
+
+
+async def hourly(conn: asyncpg.Connection, start: datetime, end: datetime, tz: str) -> list[dict[str, Any]]:
+    """Calls per local hour of the day and the p50/p95 of end of speech → first agent audio over
+    those calls' turns (a call counts in the hour it began). On the autumn DST day the repeated
+    hour's calls fall in one bucket."""
+    if not await table_columns(conn, "calls"):
+        return []
+    hour = "extract(hour FROM c.started_at AT TIME ZONE $3)::int"
+    counts = await conn.fetch(
+        f"SELECT {hour} AS hour, count(*) AS calls FROM callcenter.calls c"
+        " WHERE c.started_at >= $1 AND c.started_at < $2 GROUP BY 1",
+        start, end, tz,
+    )
+    heard = await conn.fetch(
+        f"SELECT {hour} AS hour,"
+        " percentile_cont(0.5) WITHIN GROUP (ORDER BY (l->>'first_audio_ms')::float8) AS p50,"
+        " percentile_cont(0.95) WITHIN GROUP (ORDER BY (l->>'first_audio_ms')::float8) AS p95,"
+        " count(*) AS turns"
+        " FROM callcenter.calls c,"
+        " jsonb_array_elements(CASE WHEN jsonb_typeof(c.latencies) = 'array' THEN c.latencies ELSE '[]'::jsonb END) AS l"
+        " WHERE c.started_at >= $1 AND c.started_at < $2"
+        " AND jsonb_typeof(l) = 'object' AND jsonb_typeof(l->'first_audio_ms') = 'number' GROUP BY 1",
+        start, end, tz,
+    )
+    by_hour = {r["hour"]: r for r in heard}
+    calls = {r["hour"]: r["calls"] for r in counts}
+    out = []
+    for h in range(24):
+        lat = by_hour.get(h)
+        out.append({
+            "hour": h,
+            "calls": int(calls.get(h, 0)),
+            "first_audio_p50_ms": round(lat["p50"], 1) if lat else None,
+            "first_audio_p95_ms": round(lat["p95"], 1) if lat else None,
+            "turns": int(lat["turns"]) if lat else 0,
+        })
+    return out
 
 
 async def daily_analytics(conn: asyncpg.Connection, start: datetime, end: datetime) -> dict[str, Any]:
@@ -151,13 +226,46 @@ async def daily_analytics(conn: asyncpg.Connection, start: datetime, end: dateti
     }
 
 
-async def open_tasks(conn: asyncpg.Connection, limit: int) -> list[dict[str, Any]]:
-    """Open back-office tasks (``callcenter.ops_tasks``); none while the table does not exist."""
+TASK_STATUSES = {"open": "status = ANY($1::text[])", "closed": "NOT (status = ANY($1::text[]))",
+                 "all": "$1::text[] IS NOT NULL"}
+
+
+async def open_tasks(conn: asyncpg.Connection, limit: int, status: str = "open") -> list[dict[str, Any]]:
+    """Back-office tasks (``callcenter.ops_tasks``): open ones (oldest problem last: newest
+    first), closed ones (last closed first), or all; none while the table does not exist."""
     columns = await table_columns(conn, "ops_tasks")
     if not columns:
         return []
-    where = "WHERE status = ANY($1::text[])" if "status" in columns else "WHERE $1::text[] IS NOT NULL"
-    order = "ORDER BY created_at DESC" if "created_at" in columns else ""
+    where = "WHERE " + TASK_STATUSES[status] if "status" in columns else "WHERE $1::text[] IS NOT NULL"
+    if status == "closed" and "closed_at" in columns:
+        order = "ORDER BY closed_at DESC NULLS LAST, id DESC"
+    else:
+        order = "ORDER BY created_at DESC, id DESC" if "created_at" in columns else ""
     rows = await conn.fetch(f"SELECT * FROM callcenter.ops_tasks {where} {order} LIMIT $2",
                             list(OPEN_TASK_STATUSES), limit)
     return [dict(r) for r in rows]
+
+
+class TaskNotClosable(Exception):
+    """No such task, or it was closed already (``row`` then says by whom), or no columns for it."""
+
+    def __init__(self, reason: str, row: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.row = row
+
+
+async def close_task(conn: asyncpg.Connection, task_id: int, closed_by: str, note: str) -> dict[str, Any]:
+    """Close an open task once: who closed it, when (the database's clock), and a note."""
+    columns = await table_columns(conn, "ops_tasks")
+    if not {"closed_by", "closed_at", "close_note"} <= columns:
+        raise TaskNotClosable("schema")  # migration 004 not applied yet
+    row = await conn.fetchrow(
+        "UPDATE callcenter.ops_tasks SET status = 'done', closed_by = $2, closed_at = now(), close_note = $3"
+        " WHERE id = $1 AND status = ANY($4::text[]) RETURNING *",
+        task_id, closed_by, note, list(OPEN_TASK_STATUSES),
+    )
+    if row is not None:
+        return dict(row)
+    existing = await conn.fetchrow("SELECT * FROM callcenter.ops_tasks WHERE id = $1", task_id)
+    raise TaskNotClosable("missing" if existing is None else "closed", dict(existing) if existing else None)
