@@ -13,7 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 class BackgroundServer:
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        # log_config=None: uvicorn keeps the process's logging (one format, callcenter.logging_setup).
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", log_config=None)
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # the process owns its signals
         self._task: asyncio.Task | None = None

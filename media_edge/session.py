@@ -55,6 +55,7 @@ from media_edge.registry import CallRegistration, CallRegistry, Disposition, Dis
 from media_edge.stt.base_stt import SttEngine, SttResult, SttStream
 from media_edge.tts.base_tts import TtsEngine
 from media_edge.tts.phrase_cache import PhraseCache
+from callcenter.logging_setup import ShopNumber, bind_call
 from workflows.masking import mask_phone
 from workflows.models import CallerTurn, ExpectedReply, HeardLatency, NextAction, TurnResult
 from workflows.starter import end_call, new_call_start, send_turn, start_call
@@ -308,9 +309,11 @@ class CallSession:
         self.ctx.registry.sessions[self.call_id] = self
         self.conn.idle_timeout = self._settings.audiosocket_idle_timeout_s or None
         metrics.ACTIVE_CALLS.inc()
+        started = time.monotonic()
+        bind_call(self.call_id)  # this connection's task: its log lines carry call=<id>
         log.info(
             "call %s from %s to %s", self.call_id, mask_phone(self.registration.caller_number) or "unknown",
-            self.registration.dialled_number or "?",
+            ShopNumber(self.registration.dialled_number or "?"),  # the shop's own number: not masked
         )
         self.conn.on_audio_started = self._on_agent_audio
         turns = asyncio.create_task(self._turn_loop(), name=f"turns-{self.call_id}")
@@ -337,6 +340,13 @@ class CallSession:
             self._flush_playout_stats(final=True)
             metrics.ACTIVE_CALLS.dec()
             metrics.CALLS.labels(end=self._ending or end).inc()
+            # The edge's one outcome line per call (the worker logs the workflow's own).
+            log.info(
+                "call %s ended at the edge: %s; %d turns, %.1f s, from %s to %s", self.call_id,
+                self._ending or end, self._turn_id, time.monotonic() - started,
+                mask_phone(self.registration.caller_number) or "unknown",
+                ShopNumber(self.registration.dialled_number or "?"),
+            )
 
     async def _listen(self) -> str:
         greeting = asyncio.create_task(self._start_call())

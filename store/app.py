@@ -601,4 +601,5 @@ def main(
 
         database_url = get_settings().store_database_url
     app = create_app(database_url, **fault_options)
-    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5,
+                log_config=None)  # the process's own logging format (callcenter.logging_setup)

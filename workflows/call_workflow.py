@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -85,6 +86,10 @@ class _TurnMark:
     revocable: bool = False  # the turn ended with nothing done that the caller must hear
 
 
+# Outside the Temporal SDK's own (quiet) workflow logger, so ops see it at INFO.
+OUTCOME_LOG = workflow.LoggerAdapter(logging.getLogger("workflows.outcome"), None)
+
+
 @workflow.defn
 class CallWorkflow:
     @workflow.init
@@ -136,6 +141,13 @@ class CallWorkflow:
             start_to_close_timeout=CALL_RECORD_START_TO_CLOSE,
             retry_policy=DB_RETRY,
             summary="call record → PostgreSQL",
+        )
+        # The worker's one outcome line per call (not repeated on replay); the edge logs its own.
+        OUTCOME_LOG.info(
+            "call %s ended: %s; %d turns, scenarios %s%s", self._start.call_id, self._outcome.value,
+            sum(1 for e in self._transcript if e.role == Role.CALLER),
+            ",".join(sorted(s.value for s in self._scenarios)) or "-",
+            "".join(f"; {r.kind.value} {r.number or '-'} {r.status.value}" for r in self._results),
         )
         return self.snapshot()
 

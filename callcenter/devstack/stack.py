@@ -42,6 +42,7 @@ from rich.console import Console
 from callcenter.devstack import lock as stack_lock
 from callcenter.devstack.environment import _child_environ, find_callcenter_command, settings_env
 from callcenter.devstack.health import ComponentFailed, wait_http_ok
+from callcenter.logging_setup import rotate_logs
 from callcenter.devstack.lock import StackAlreadyRunning, StackLock
 from callcenter.devstack.postgres import EmbeddedPostgres, PostgresStartError
 from callcenter.devstack.processes import (
@@ -240,6 +241,7 @@ class DevStack:
     async def start(self) -> StackInfo:
         s = self.settings
         self.logs_dir.mkdir(parents=True, exist_ok=True)
+        rotate_logs(self.logs_dir)  # the previous runs' logs stay, as <name>.log.1 … .5
         self.progress.info(f"dev stack: data in {_short(self.data_dir)}, logs in {_short(self.logs_dir)}/")
         self.check_ports()
 
