@@ -16,273 +16,30 @@ from dataclasses import dataclass
 from activities.brain.ukrainian.numbers import Token, number_tokens
 from activities.brain.ukrainian.text import apply_correction
 
-# Catalogue make → how callers say it (lower case; case endings are handled by the matcher).
+# Catalogue make → how callers say it, beyond the store's own aliases (store/fitment.py) and what
+# the phonetic key finds from the name itself (`fuzzy.phonetic`: "тойота" is "Toyota"): colloquial
+# names and misspellings no rule reaches. Case endings are handled by the matcher.
 MAKES: dict[str, tuple[str, ...]] = {
-    "Skoda": ("шкода", "škoda", "шкоди", "skoda"),
-    "Volkswagen": (
-        "vw", "фольксваген", "фольцваген", "фольксваґен", "фольксвагін", "фольц", "фольксваг", "вольксваген",
-        "фольксвоген",
-    ),
-    "Toyota": ("тойота", "таєта", "тоёта", "тайота"),
-    "Renault": ("рено",),
-    "Dacia": ("дачія", "дачия"),
-    "Hyundai": ("хюндай", "хендай", "хюндаи", "хундай", "хьюндай", "хьондай", "хюндей", "гюндай", "хендей"),
-    "Kia": ("кіа", "киа", "кія", "кия"),
-    "Daewoo": ("деу", "дэу", "део", "daewoo-zaz"),
-    "ZAZ": ("заз", "запорожець"),
-    "Lada": ("лада", "ваз", "vaz", "жигулі", "жигули"),
-    "Bogdan": ("богдан",),
-    "Chevrolet": ("шевроле", "шеві", "chevy", "шевролет"),
-    "Ford": ("форд",),
-    "Nissan": ("ніссан", "ниссан", "нісан", "нисан"),
-    "Mitsubishi": ("міцубісі", "мицубиси", "мітсубісі", "митсубиси", "міцубіші", "мітсубіші", "мицубиши"),
-    "Mazda": ("мазда",),
-    "BMW": ("бмв", "бумер", "бемве", "беемве", "бе ем ве", "бэмвэ"),
-    "Mercedes-Benz": ("mercedes", "мерседес", "мерседес-бенц", "мерс", "mb", "мерседес бенц", "мерин"),
-    "Audi": ("ауді", "ауди"),
-    "Tesla": ("тесла",),
-    "Honda": ("хонда",),
-    "Peugeot": ("пежо", "пежот"),
-    "Opel": ("опель",),
-    "Citroen": ("citroën", "сітроен", "ситроен", "сітроєн"),
-    "Fiat": ("фіат", "фиат"),
-    "Seat": ("seat", "сеат"),
-    "Subaru": ("субару",),
-    "Volvo": ("вольво",),
-    "Lexus": ("лексус",),
-    "Suzuki": ("сузукі", "сузуки"),
-    "Geely": ("джилі", "джили", "джелі", "джіли"),
-    "Chery": ("чері", "чери"),
-    "Jeep": ("джип",),
-    "Land Rover": ("ленд ровер", "лендровер", "range rover", "рендж ровер", "ланд ровер", "ренж ровер"),
-    "Porsche": ("порше",),
-    "BYD": ("бід", "бид", "бі ай ді", "біайді"),
-    "SsangYong": ("ссанг йонг", "санг йонг", "ssang yong"),
+    "Skoda": ("шкоди",),
+    "Volkswagen": ("фольксвагін", "фольц", "фольксваг"),
+    "Toyota": ("таєта", "тоёта", "тайота"),
+    "Hyundai": ("хьондай", "хюндей", "хендей"),
+    "Kia": ("кия",),
+    "Chevrolet": ("шевролет",),
+    "BMW": ("бемве", "беемве", "бе ем ве", "бэмвэ"),
+    "Mercedes-Benz": ("мерседес бенц", "мерин"),
+    "Peugeot": ("пежот",),
+    "Geely": ("джелі", "джіли"),
+    "Land Rover": ("ланд ровер", "ренж ровер"),
+    "BYD": ("бі ай ді", "біайді"),
 }
-# (make, model) of the catalogue → how callers say the model; the model's own name counts too.
+# (make, model) → how callers say the model, beyond the store's aliases and the phonetic key; every
+# model of the fitment table is known by its own name without an entry here.
 MODELS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("Skoda", "Fabia"): ("фабія", "фабия"),
-    ("Skoda", "Octavia"): ("октавія", "октавия", "октавiя", "октавіа", "октавиа", "октавіє"),
-    ("Skoda", "Superb"): ("суперб",),
-    ("Skoda", "Rapid"): ("рапід", "рапид"),
-    ("Skoda", "Kodiaq"): ("кодіак", "кодиак"),
-    ("Skoda", "Karoq"): ("карок",),
-    ("Skoda", "Kamiq"): ("камік", "камик"),
-    ("Skoda", "Yeti"): ("єті", "йеті", "йети"),
-    ("Skoda", "Scala"): ("скала",),
-    ("Skoda", "Enyaq"): ("еняк", "эньяк"),
-    ("Volkswagen", "Golf"): ("гольф",),
-    ("Volkswagen", "Passat"): ("пассат", "пасат"),
-    ("Volkswagen", "Polo"): ("поло",),
-    ("Volkswagen", "Tiguan"): ("тігуан", "тигуан"),
-    ("Volkswagen", "Touareg"): ("туарег",),
-    ("Volkswagen", "Jetta"): ("джетта", "джета"),
-    ("Volkswagen", "Caddy"): ("кадді", "кадди"),
-    ("Volkswagen", "Touran"): ("туран",),
-    ("Volkswagen", "ID.4"): ("id4", "айді 4", "айди 4"),
-    ("Volkswagen", "Arteon"): ("артеон",),
-    ("Volkswagen", "T-Roc"): ("ті-рок", "т-рок"),
-    ("Volkswagen", "Passat CC"): ("cc", "пассат сс"),
-    ("Volkswagen", "Amarok"): ("амарок",),
-    ("Volkswagen", "e-Golf"): ("е-гольф", "електро гольф"),
-    ("Toyota", "Corolla"): ("королла", "корола", "каролла"),
-    ("Toyota", "Camry"): ("камрі", "камри", "кемрі", "кемри"),
-    ("Toyota", "RAV4"): ("рав4", "рав 4", "rav 4", "рафік", "рав чотири", "раф 4", "раф"),
-    ("Toyota", "Land Cruiser Prado"): ("prado", "прадо", "ленд крузер прадо"),
-    ("Toyota", "Land Cruiser"): ("ленд крузер", "lc200", "крузак"),
-    ("Toyota", "Yaris"): ("яріс", "ярис"),
-    ("Toyota", "Auris"): ("ауріс", "аурис"),
-    ("Toyota", "Avensis"): ("авенсіс", "авенсис"),
-    ("Toyota", "C-HR"): ("схр", "сі ейч ар"),
-    ("Toyota", "Highlander"): ("хайлендер",),
-    ("Toyota", "Prius"): ("пріус", "приус"),
-    ("Renault", "Logan"): ("логан",),
-    ("Renault", "Sandero"): ("сандеро",),
-    ("Renault", "Duster"): ("дастер",),
-    ("Renault", "Megane"): ("меган", "mégane"),
-    ("Renault", "Kangoo"): ("кангу",),
-    ("Renault", "Fluence"): ("флюенс",),
-    ("Renault", "Clio"): ("кліо", "клио"),
-    ("Renault", "Zoe"): ("зое", "zoé"),
-    ("Renault", "Arkana"): ("аркана",),
-    ("Renault", "Koleos"): ("колеос",),
-    ("Renault", "Captur"): ("каптюр", "каптур"),
-    ("Dacia", "Logan"): ("логан",),
-    ("Dacia", "Duster"): ("дастер",),
-    ("Dacia", "Sandero"): ("сандеро",),
-    ("Hyundai", "Tucson"): ("туксон", "тусон", "тусан", "туксан", "таксон"),
-    ("Hyundai", "ix35"): ("ай екс 35", "айікс 35"),
-    ("Hyundai", "Elantra"): ("елантра", "элантра"),
-    ("Hyundai", "Accent"): ("акцент", "solaris", "соляріс"),
-    ("Hyundai", "Santa Fe"): ("санта фе", "санта-фе"),
-    ("Hyundai", "Sonata"): ("соната",),
-    ("Hyundai", "Getz"): ("гетц", "гец"),
-    ("Hyundai", "Creta"): ("крета",),
-    ("Hyundai", "Kona"): ("кона",),
-    ("Hyundai", "Ioniq"): ("іонік", "ионик"),
-    ("Hyundai", "i30"): ("ай 30", "і30"),
-    ("Hyundai", "i20"): ("ай 20", "і20"),
-    ("Hyundai", "i10"): ("ай 10", "і10"),
-    ("Kia", "Sportage"): ("спортейдж", "спортаж", "спортедж", "спортейж", "спортэйдж"),
-    ("Kia", "Ceed"): ("сід", "сид", "cee'd", "сід св"),
-    ("Kia", "Rio"): ("ріо", "рио"),
-    ("Kia", "Sorento"): ("соренто",),
-    ("Kia", "Optima"): ("оптіма", "оптима", "k5"),
-    ("Kia", "Cerato"): ("серато", "церато", "forte"),
-    ("Kia", "Soul"): ("соул",),
-    ("Kia", "Niro"): ("ніро", "ниро", "e-niro"),
-    ("Kia", "Picanto"): ("піканто", "пиканто"),
-    ("Daewoo", "Lanos"): ("ланос",),
-    ("Daewoo", "Sens"): ("сенс",),
-    ("Daewoo", "Nexia"): ("нексія", "нексия"),
-    ("Daewoo", "Matiz"): ("матіз", "матиз"),
-    ("Daewoo", "Gentra"): ("джентра",),
-    ("ZAZ", "Vida"): ("віда", "вида"),
-    ("ZAZ", "Forza"): ("форза",),
-    ("ZAZ", "Lanos"): ("ланос",),
-    ("ZAZ", "Sens"): ("сенс",),
-    ("ZAZ", "Tavria"): ("таврія", "таврия"),
-    ("ZAZ", "Slavuta"): ("славута",),
-    ("Lada", "2107"): ("сімка", "семерка", "классика"),
-    ("Lada", "2109"): ("дев'ятка", "девятка", "samara", "самара", "21099"),
-    ("Lada", "2110"): ("десятка",),
-    ("Lada", "Priora"): ("пріора", "приора"),
-    ("Lada", "Kalina"): ("калина",),
-    ("Lada", "Granta"): ("гранта",),
-    ("Lada", "Vesta"): ("веста",),
-    ("Lada", "Niva"): ("нива", "ніва", "4x4", "2121"),
-    ("Lada", "Largus"): ("ларгус",),
-    ("Lada", "XRAY"): ("ікс рей", "иксрей"),
-    ("Bogdan", "2110"): ("десятка",),
-    ("Chevrolet", "Aveo"): ("авео",),
-    ("Chevrolet", "Lacetti"): ("лачетті", "лачетти", "лачеті"),
-    ("Chevrolet", "Cruze"): ("круз",),
-    ("Chevrolet", "Epica"): ("епіка", "эпика"),
-    ("Chevrolet", "Captiva"): ("каптіва", "каптива"),
-    ("Chevrolet", "Spark"): ("спарк",),
-    ("Chevrolet", "Niva"): ("нива", "ніва", "шевроле нива"),
-    ("Chevrolet", "Volt"): ("вольт",),
-    ("Chevrolet", "Bolt"): ("болт",),
-    ("Ford", "Focus"): ("фокус",),
-    ("Ford", "Fiesta"): ("фієста", "фиеста"),
-    ("Ford", "Mondeo"): ("мондео",),
-    ("Ford", "Kuga"): ("куга",),
-    ("Ford", "Fusion"): ("фьюжн", "ф'южн", "фюжн"),
-    ("Ford", "Escape"): ("ескейп", "эскейп"),
-    ("Ford", "Explorer"): ("експлорер", "эксплорер"),
-    ("Nissan", "Qashqai"): ("кашкай", "кашкаї", "кашкаі"),
-    ("Nissan", "Leaf"): ("ліф", "лиф", "ліфчик"),
-    ("Nissan", "X-Trail"): ("ікс трейл", "икстрейл", "х-трейл"),
-    ("Nissan", "Juke"): ("жук", "джук"),
-    ("Nissan", "Almera"): ("альмера",),
-    ("Nissan", "Tiida"): ("тііда", "тиида"),
-    ("Nissan", "Note"): ("ноут",),
-    ("Nissan", "Micra"): ("мікра", "микра"),
-    ("Nissan", "Rogue"): ("рог", "рож"),
-    ("Mitsubishi", "Outlander"): ("аутлендер", "аутлендер xl", "аутлендр", "outlander xl"),
-    ("Mitsubishi", "Lancer"): ("лансер",),
-    ("Mitsubishi", "ASX"): ("асх", "асикс"),
-    ("Mitsubishi", "Pajero Sport"): ("паджеро спорт",),
-    ("Mitsubishi", "Pajero"): ("паджеро", "pajero wagon"),
-    ("Mitsubishi", "Eclipse Cross"): ("екліпс крос", "эклипс кросс"),
-    ("Mazda", "3"): ("mazda3", "мазда 3", "трійка"),
-    ("Mazda", "6"): ("mazda6", "мазда 6", "шістка"),
-    ("Mazda", "CX-5"): ("сх-5", "сі ікс 5"),
-    ("Mazda", "CX-30"): ("сх-30",),
-    ("Mazda", "CX-7"): ("сх-7",),
-    ("Mazda", "CX-9"): ("сх-9",),
-    ("Mazda", "2"): ("mazda2", "мазда 2", "demio"),
-    ("BMW", "3 Series"): ("3", "3er", "трійка", "тройка", "e90", "f30", "g20"),
-    ("BMW", "5 Series"): ("5", "5er", "п'ятірка", "пятерка", "e60", "f10", "g30"),
-    ("BMW", "1 Series"): ("1", "1er", "одиничка"),
-    ("BMW", "X5"): ("х5", "ікс 5", "икс пять"),
-    ("BMW", "X3"): ("х3", "ікс 3"),
-    ("BMW", "X1"): ("х1", "ікс 1"),
-    ("Mercedes-Benz", "C-Class"): ("c", "c-klasse", "с-клас", "ц-клас", "w204", "w205", "w206"),
-    ("Mercedes-Benz", "E-Class"): ("e", "e-klasse", "е-клас", "єшка", "w211", "w212", "w213"),
-    ("Mercedes-Benz", "A-Class"): ("a", "а-клас"),
-    ("Mercedes-Benz", "GLC"): ("глц", "глс"),
-    ("Mercedes-Benz", "ML"): ("m-class", "мл", "ml-class"),
-    ("Mercedes-Benz", "GLE"): ("гле",),
-    ("Mercedes-Benz", "GLA"): ("гла",),
-    ("Mercedes-Benz", "CLA"): ("цла", "сла"),
-    ("Mercedes-Benz", "Vito"): ("віто",),
-    ("Audi", "A4"): ("а4",),
-    ("Audi", "A6"): ("а6",),
-    ("Audi", "A3"): ("а3",),
-    ("Audi", "Q5"): ("ку5", "ку 5"),
-    ("Audi", "Q7"): ("ку7", "ку 7"),
-    ("Audi", "Q3"): ("ку3", "ку 3"),
-    ("Audi", "e-tron"): ("етрон", "е-трон", "q8 e-tron"),
-    ("Tesla", "Model 3"): ("модель 3", "m3"),
-    ("Tesla", "Model Y"): ("модель y", "модель ігрек", "модель игрек"),
-    ("Tesla", "Model S"): ("модель s", "модель ес"),
-    ("Tesla", "Model X"): ("модель x", "модель ікс"),
-    ("Honda", "CR-V"): ("срв", "црв", "сі ер ві"),
-    ("Honda", "Civic"): ("сівік", "цивик", "сивик"),
-    ("Honda", "Accord"): ("акорд", "аккорд"),
-    ("Honda", "Jazz"): ("джаз", "fit"),
-    ("Honda", "HR-V"): ("хрв", "ейч ер ві"),
-    ("Peugeot", "308"): ("пежо 308",),
-    ("Peugeot", "3008"): ("пежо 3008",),
-    ("Peugeot", "207"): ("пежо 207",),
-    ("Peugeot", "208"): ("пежо 208",),
-    ("Peugeot", "301"): ("пежо 301",),
-    ("Peugeot", "407"): ("пежо 407",),
-    ("Peugeot", "508"): ("пежо 508",),
-    ("Peugeot", "Partner"): ("партнер",),
-    ("Peugeot", "2008"): ("пежо 2008",),
-    ("Opel", "Astra"): ("астра",),
-    ("Opel", "Vectra"): ("вектра",),
-    ("Opel", "Insignia"): ("інсігнія", "инсигния"),
-    ("Opel", "Corsa"): ("корса",),
-    ("Opel", "Zafira"): ("зафіра", "зафира"),
-    ("Opel", "Mokka"): ("мокка",),
-    ("Opel", "Combo"): ("комбо",),
-    ("Citroen", "C4"): ("с4", "сі 4"),
-    ("Citroen", "C-Elysee"): ("с-елізе", "элизе", "c-elysée"),
-    ("Citroen", "Berlingo"): ("берлінго", "берлинго"),
-    ("Citroen", "C5"): ("с5",),
-    ("Fiat", "Doblo"): ("добло",),
-    ("Fiat", "Tipo"): ("тіпо", "типо"),
-    ("Fiat", "Linea"): ("лінеа", "линеа"),
-    ("Fiat", "500"): ("чінквеченто", "фіат 500"),
-    ("Seat", "Leon"): ("леон",),
-    ("Seat", "Ibiza"): ("ібіца", "ибица"),
-    ("Seat", "Ateca"): ("атека",),
-    ("Subaru", "Forester"): ("форестер",),
-    ("Subaru", "Outback"): ("аутбек", "аутбэк"),
-    ("Subaru", "XV"): ("хв", "crosstrek"),
-    ("Subaru", "Impreza"): ("імпреза", "импреза"),
-    ("Volvo", "XC90"): ("хс90", "ікссі 90"),
-    ("Volvo", "XC60"): ("хс60",),
-    ("Volvo", "XC40"): ("хс40",),
-    ("Volvo", "S60"): ("с60",),
-    ("Lexus", "RX"): ("рх", "rx350", "rx450h"),
-    ("Lexus", "NX"): ("нх", "nx200t", "nx300h"),
-    ("Lexus", "ES"): ("ес", "es250", "es350"),
-    ("Lexus", "IS"): ("іс", "is250"),
-    ("Suzuki", "Vitara"): ("вітара", "витара"),
-    ("Suzuki", "Grand Vitara"): ("гранд вітара", "гранд витара"),
-    ("Suzuki", "SX4"): ("сх4", "есікс 4"),
-    ("Suzuki", "Swift"): ("свіфт", "свифт"),
-    ("Geely", "Emgrand EC7"): ("емгранд", "эмгранд", "ec7"),
-    ("Geely", "CK"): ("ск", "otaka"),
-    ("Geely", "MK"): ("мк",),
-    ("Geely", "Coolray"): ("кулрей",),
-    ("Chery", "Tiggo"): ("тіго", "тигго"),
-    ("Chery", "Amulet"): ("амулет",),
-    ("Chery", "Tiggo 7"): ("тіго 7", "тигго 7"),
-    ("Jeep", "Grand Cherokee"): ("гранд черокі", "гранд чероки"),
-    ("Jeep", "Compass"): ("компас",),
-    ("Jeep", "Cherokee"): ("черокі", "чероки"),
-    ("Land Rover", "Range Rover Evoque"): ("evoque", "евок", "эвок"),
-    ("Land Rover", "Discovery Sport"): ("діскавері спорт", "дискавери спорт"),
-    ("Porsche", "Cayenne"): ("каєн", "кайен"),
-    ("Porsche", "Macan"): ("макан",),
-    ("BYD", "Song Plus"): ("сонг плюс", "song+"),
-    ("BYD", "Atto 3"): ("атто 3", "yuan plus"),
-    ("SsangYong", "Korando"): ("корандо",),
+    ("Toyota", "Camry"): ("кемрі", "кемри"),
+    ("Toyota", "RAV4"): ("рав чотири", "раф 4", "раф"),
+    ("Hyundai", "Tucson"): ("таксон",),
+    ("Mitsubishi", "Outlander"): ("аутлендр", "outlander xl"),
 }
 
 # Model names that are also ordinary words or bare numbers: they count only after the make
@@ -361,23 +118,51 @@ def _alias_key(alias: str) -> str:
     return "".join(_key(text) for text in _token_texts(number_tokens(alias, lemmatise=False)))
 
 
-_MAKE_INDEX: dict[str, str] = {}
-for _make, _aliases in MAKES.items():
-    for _alias in (_make, *_aliases):
-        _MAKE_INDEX.setdefault(_alias_key(_alias), _make)
-
-_MODEL_INDEX: dict[str, list[tuple[str, str]]] = {}
 _NEEDS_MAKE_KEYS: set[str] = {_key(w) for w in _NEEDS_MAKE}
-for (_make, _model), _aliases in MODELS.items():
-    for _alias in (_model, *_aliases):
-        _pairs = _MODEL_INDEX.setdefault(_alias_key(_alias), [])
-        if (_make, _model) not in _pairs:
-            _pairs.append((_make, _model))
+
+
+@lru_cache(maxsize=1)
+def _indexes() -> tuple[dict[str, str], dict[str, list[tuple[str, str]]], dict[str, str], dict[str, str]]:
+    """(makes, models, their phonetic keys → index keys), built on first use from the store's
+    fitment table and aliases (store/fitment.py) and the colloquial names above. The phonetic keys
+    (`fuzzy.phonetic`) let a spelling the tables do not list find its name ("хюндаї" = "hyundai")."""
+    from activities.brain.ukrainian.fuzzy import phonetic
+    from store.fitment import MAKE_ALIASES, MODEL_ALIASES, parse_fitment
+
+    makes: dict[str, list[str]] = {}
+    models: dict[tuple[str, str], list[str]] = {}
+    for row in parse_fitment():
+        makes.setdefault(row.fitment.make, [])
+        models.setdefault((row.fitment.make, row.fitment.model), [])
+    for make, aliases in (*MAKE_ALIASES.items(), *MAKES.items()):
+        makes.setdefault(make, []).extend(aliases)
+    for pair, aliases in (*MODEL_ALIASES.items(), *MODELS.items()):
+        models.setdefault(pair, []).extend(aliases)
+    make_index: dict[str, str] = {}
+    make_sounds: dict[str, str] = {}
+    for make, aliases in makes.items():
+        for alias in (make, *aliases):
+            key = _alias_key(alias)
+            make_index.setdefault(key, make)
+            make_sounds.setdefault(phonetic(alias), key)
+    model_index: dict[str, list[tuple[str, str]]] = {}
+    model_sounds: dict[str, str] = {}
+    for pair, aliases in models.items():
+        for alias in (pair[1], *aliases):
+            key = _alias_key(alias)
+            pairs = model_index.setdefault(key, [])
+            if pair not in pairs:
+                pairs.append(pair)
+            model_sounds.setdefault(phonetic(alias), key)
+    return make_index, model_index, make_sounds, model_sounds
 
 
 def _match(texts: list[str], used: set[int], index: dict[str, list[tuple[str, str]]] | dict[str, str],
-           max_len: int) -> list[tuple[int, int, str]]:
-    """(start, length, key) of every n-gram of unused words whose key is in the index, longest first."""
+           max_len: int, sounds: dict[str, str]) -> list[tuple[int, int, str]]:
+    """(start, length, key) of every n-gram of unused words whose key (or, for five letters and
+    more, whose phonetic key) is in the index, longest first."""
+    from activities.brain.ukrainian.fuzzy import phonetic
+
     found: list[tuple[int, int, str]] = []
     for length in range(max_len, 0, -1):
         for start in range(len(texts) - length + 1):
@@ -387,6 +172,9 @@ def _match(texts: list[str], used: set[int], index: dict[str, list[tuple[str, st
             head = "".join(_key(texts[i]) for i in span if i < start + length - 1)
             for last in _lemmas(texts[start + length - 1]):
                 key = head + _key(last)
+                if key not in index and length == 1:  # one word: folded vowels may not join two
+                    sound = phonetic(last)
+                    key = sounds.get(sound, "") if len(sound) >= 5 else ""
                 if key in index:
                     found.append((start, length, key))
                     break
@@ -429,14 +217,15 @@ def parse_vehicle(text: str) -> Vehicle | None:
     for i, found in _years(tokens, texts):
         year = found
         used.add(i)
+    make_index, model_index, make_sounds, model_sounds = _indexes()
     make: str | None = None
-    for start, length, key in _match(texts, used, _MAKE_INDEX, 3):
-        make = _MAKE_INDEX[key]
+    for start, length, key in _match(texts, used, make_index, 3, make_sounds):
+        make = make_index[key]
         used.update(range(start, start + length))
         break
     model: str | None = None
-    for start, length, key in _match(texts, used, _MODEL_INDEX, 4):
-        pairs = _MODEL_INDEX[key]
+    for start, length, key in _match(texts, used, model_index, 4, model_sounds):
+        pairs = model_index[key]
         if make is not None:
             chosen = next((pair for pair in pairs if pair[0] == make), None)
         else:
