@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from callcenter.chat import agent_worker, chat
+from callcenter.reachability import require_calls_worker
 from callcenter.settings import Settings
 from callcenter.simulator.script import CallScript
 from temporal.client import connect
@@ -24,6 +25,7 @@ def _lines_from(path: Path | None) -> tuple[list[str] | None, str | None]:
 async def run_chat_cli(settings: Settings, path: Path | None, *, as_json: bool, caller: str) -> int:
     lines, script_caller = _lines_from(path)
     client = await connect(settings.temporal_address, settings.temporal_namespace)
+    await require_calls_worker(client, settings)
     interactive = lines is None and sys.stdin.isatty()
     if interactive and not as_json:
         print("Пишіть репліки клієнта; Ctrl-D — завершити дзвінок.", file=sys.stderr)

@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"callcenter {args.command}: {err}", file=sys.stderr)
         code = 2
     except (RuntimeError, OSError) as err:
-        line = describe_failure(err, _settings_or_none(), EDGE_NEEDS_TEMPORAL if args.command == "edge" else START_DEMO)
+        line = describe_failure(err, _settings_or_none(), EDGE_NEEDS_TEMPORAL if args.command in ("edge", "worker") else START_DEMO)
         if line is None:
             raise
         print(f"callcenter {args.command}: {line}", file=sys.stderr)

@@ -574,7 +574,10 @@ async def _run_on_stack(settings: Settings, dialogues: list[Dialogue], concurren
     from callcenter.chat import agent_worker
     from temporal.client import connect
 
+    from callcenter.reachability import require_calls_worker
+
     client = await connect(settings.temporal_address, settings.temporal_namespace)
+    await require_calls_worker(client, settings)
     async with agent_worker(client, settings) as queue:
         return await run_dialogues(client, settings, dialogues, agent_queue=queue, concurrency=concurrency)
 

@@ -69,3 +69,21 @@ def describe_failure(err: BaseException, settings: Settings | None = None, hint:
         url = err.request.url if err._request is not None else "its address"  # noqa: SLF001
         return f"nothing answers at {url}; {hint}"
     return None
+
+
+async def require_calls_worker(client: object, settings: Settings, hint: str = START_DEMO) -> None:
+    """``NotRunning`` if no worker has polled the calls queue lately: a call would wait forever.
+    (Temporal remembers pollers for a few minutes, so a worker stopped just now still counts.)"""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    response = await client.workflow_service.describe_task_queue(  # type: ignore[attr-defined]
+        DescribeTaskQueueRequest(
+            namespace=settings.temporal_namespace,
+            task_queue=TaskQueue(name=settings.calls_task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    if not response.pollers:
+        raise NotRunning(f"no worker serves the task queue {settings.calls_task_queue!r}; {hint}")

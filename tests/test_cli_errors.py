@@ -103,3 +103,28 @@ def test_a_late_connection_failure_is_the_same_one_line() -> None:
     line = describe_failure(err, Settings(temporal_address="10.0.0.1:7233"))
     assert line is not None and line.startswith("Temporal is not reachable at 10.0.0.1:7233; start")
     assert describe_failure(RuntimeError("something else")) is None
+
+
+def test_chat_with_temporal_but_no_worker_says_so(temporal_server) -> None:
+    import uuid
+
+    with socket.socket() as store:
+        store.bind(("127.0.0.1", 0))
+        store.listen()
+        env = _env(
+            CALLCENTER_TEMPORAL_ADDRESS=temporal_server.address,
+            CALLCENTER_TEMPORAL_NAMESPACE=temporal_server.namespace,
+            CALLCENTER_CALLS_TASK_QUEUE=f"nobody-{uuid.uuid4().hex[:8]}",
+            CALLCENTER_STORE_URL=f"http://127.0.0.1:{store.getsockname()[1]}",
+        )
+        res = _run("chat", env=env)
+    assert res.returncode == 3, res.stderr
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("callcenter chat: no worker serves the task queue 'nobody-")
+
+
+def test_worker_with_temporal_down_is_one_line() -> None:
+    res = _run("worker", env=_env(CALLCENTER_WORKER_METRICS_PORT=str(_free_port())))
+    assert res.returncode == 3, res.stderr
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("callcenter worker: Temporal is not reachable"), res.stderr
