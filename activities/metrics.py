@@ -61,6 +61,55 @@ def _label(value: str | None, default: str = "unknown") -> str:
     return text[:_MAX_LABEL] if text else default
 
 
+# The known label values, created at zero when a process starts (``init_worker_metrics``,
+# ``init_agent_metrics``): a labelled series that first appears with the value 1 is invisible to
+# ``increase()``/``rate()`` (no earlier sample to compare), so the first order, SMS or transfer
+# after a restart would be shown as 0.
+SMS_RESULTS = ("sent", "duplicate", "rejected", "error")  # activities/sms.py
+WRITE_RESULTS = ("created", "refused")  # orders and bookings (activities/fulfilment.py)
+STORE_WRITE_OPERATIONS = ("create_order", "book_fitting")
+LLM_RETRY_KINDS = ("hedge", "retry", "continuation")
+LLM_ENGINES_COUNTED = ("claude",)  # the engines that stream from a model (the rules brain does not)
+# What ToolRunner.call counts as a failure's kind: its class name (activities/tools.py).
+TOOL_ERROR_KINDS = ("ValidationError", "ToolError", "StoreUnavailable", "StoreRejected", "StoreNotFound")
+
+
+def init_worker_metrics() -> None:
+    """Create every known label set of what the worker counts (calls, transfers, SMS, orders,
+    bookings, store write retries) at zero. Idempotent; called when the worker starts."""
+    from workflows.models import CallOutcome, TransferReason
+
+    for outcome in CallOutcome:
+        if outcome is not CallOutcome.IN_PROGRESS:
+            CALLS.labels(outcome=outcome.value)
+    for reason in TransferReason:
+        TRANSFERS.labels(reason=reason.value)
+    for result in SMS_RESULTS:
+        SMS.labels(result=result)
+    for result in WRITE_RESULTS:
+        ORDERS.labels(result=result)
+        BOOKINGS.labels(result=result)
+    for operation in STORE_WRITE_OPERATIONS:
+        STORE_RETRIES.labels(operation=operation)
+
+
+def init_agent_metrics() -> None:
+    """Create every known label set of what the agent step counts (tool runs, tool errors and
+    retries, LLM retries and first tokens) at zero. Idempotent; called when the edge starts."""
+    from activities.tools import ACTION_TOOLS, READ_TOOLS  # tools imports this module
+
+    for tool in (*READ_TOOLS, *ACTION_TOOLS):
+        TOOL_SECONDS.labels(tool=tool)
+        for kind in TOOL_ERROR_KINDS:
+            TOOL_ERRORS.labels(tool=tool, kind=kind)
+    for tool in (*READ_TOOLS, *STORE_WRITE_OPERATIONS):  # store reads, and the checks before a read-back
+        TOOL_RETRIES.labels(tool=tool)
+    for engine in LLM_ENGINES_COUNTED:
+        LLM_FIRST_TOKEN.labels(engine=engine)
+        for kind in LLM_RETRY_KINDS:
+            LLM_RETRIES.labels(engine=engine, kind=kind)
+
+
 def observe_tool(name: str, seconds: float, error_kind: str | None = None) -> None:
     """One tool run: its time, and a failure of kind ``error_kind`` (e.g. the exception's class name)."""
     tool = _label(name)
@@ -85,7 +134,7 @@ def count_transfer(reason: str) -> None:
 
 
 def count_sms(result: str) -> None:
-    """An SMS confirmation: sent, failed, skipped."""
+    """An SMS confirmation: ``SMS_RESULTS`` (sent, duplicate, rejected for good, error: retried)."""
     SMS.labels(result=_label(result)).inc()
 
 
@@ -95,12 +144,12 @@ def count_store_retry(operation: str) -> None:
 
 
 def count_order(result: str) -> None:
-    """An order: created, rejected, failed."""
+    """An order: created, refused (``WRITE_RESULTS``)."""
     ORDERS.labels(result=_label(result)).inc()
 
 
 def count_booking(result: str) -> None:
-    """A fitting booking: booked, slot_taken, failed."""
+    """A fitting booking: created, refused (``WRITE_RESULTS``)."""
     BOOKINGS.labels(result=_label(result)).inc()
 
 

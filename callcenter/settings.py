@@ -118,6 +118,9 @@ class Settings(BaseSettings):
 
     # Worker metrics
     worker_metrics_port: int = 8091
+    # The Temporal SDK's own Prometheus exporter (schedule-to-start latencies, task failures, …),
+    # host:port. Port 0: a free loopback port, served through the worker's /metrics; empty: off.
+    temporal_sdk_metrics_address: str = "127.0.0.1:0"
 
     # Engines
     stt_engine: SttEngine = SttEngine.SIMULATED

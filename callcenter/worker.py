@@ -19,9 +19,10 @@ from temporalio.worker import Worker
 
 from activities.call_records import MIGRATIONS, CallRecordActivities
 from activities.fulfilment import FulfilmentActivities
+from activities.metrics import init_worker_metrics
 from activities.sms import HttpGateway, OutboxGateway, SmsActivities, SmsGateway
 from activities.store_client import StoreClient
-from callcenter.health import serve_health
+from callcenter.health import sdk_metrics_runtime, serve_health
 from callcenter.migrations import apply_migrations
 from callcenter.settings import Settings, SmsEngine
 from callcenter.signals import stop_event_on_signals
@@ -55,6 +56,7 @@ async def calls_worker(client: Client, settings: Settings) -> AsyncIterator[asyn
         records = CallRecordActivities(pool)
         fulfilment = FulfilmentActivities(store, pool)
         sms = SmsActivities(pool, make_sms_gateway(settings))
+        init_worker_metrics()  # labelled series at zero, so increase() sees each first event
         async with Worker(
             client,
             task_queue=settings.calls_task_queue,
@@ -80,9 +82,11 @@ async def calls_worker(client: Client, settings: Settings) -> AsyncIterator[asyn
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
-    client = await connect_from(settings)
+    # The SDK's metrics need a Runtime of their own, made before the client connects.
+    runtime, sdk_metrics = sdk_metrics_runtime(settings.temporal_sdk_metrics_address)
+    client = await connect_from(settings, runtime)
     async with calls_worker(client, settings):
-        health = await serve_health(settings.edge_host, settings.worker_metrics_port)
+        health = await serve_health(settings.edge_host, settings.worker_metrics_port, sdk_metrics=sdk_metrics)
         log.info("worker on queue %r, health on :%d", settings.calls_task_queue, settings.worker_metrics_port)
         await stop.wait()
         await health.stop()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from temporalio.worker import Worker
 
 from activities.agent_step import AgentStepActivities
+from activities.metrics import init_agent_metrics
 from activities.store_client import StoreClient
 from activities.tools import ReadPolicy
 from callcenter.http_server import BackgroundServer
@@ -62,6 +63,8 @@ async def start_edge(settings: Settings) -> RunningEdge:
     """Start everything the edge needs; ports of 0 pick free ones (tests)."""
     registry = CallRegistry()
     ready = False
+    metrics.init_edge_metrics()  # labelled series at zero, so increase() sees each first event
+    init_agent_metrics()
     stt = make_stt(settings)
     expect = stt.expect if isinstance(stt, SimulatedRecognizer) else None
     ops = OpsBackend(settings, registry)  # the ops API and page under /ops (media_edge/ops/)

@@ -66,5 +66,21 @@ REPROMPTS = Counter("edge_reprompts_total", "'Ви мене чуєте?' after t
 DEGRADED = Counter(
     "edge_degraded_total",
     "Calls that fell back to an apology and an operator (or a callback), by what failed",
-    ["reason"],  # temporal, agent, tts, stt, edge, operators_closed
+    ["reason"],
 )
+
+# The known label values (media_edge/session.py, overflow.py), created at zero at start-up: a
+# series born at 1 is invisible to increase(), so the first such call after a restart would not show.
+CALL_ENDS = (
+    "caller_hangup", "agent_hangup", "transfer", "callback", "no_input", "max_duration", "no_audio",
+    "edge_full", "error",
+)
+DEGRADED_REASONS = ("temporal", "agent", "tts", "stt", "edge")
+
+
+def init_edge_metrics() -> None:
+    """Create the edge's labelled series at zero. Idempotent; called when the edge starts."""
+    for end in CALL_ENDS:
+        CALLS.labels(end=end)
+    for reason in DEGRADED_REASONS:
+        DEGRADED.labels(reason=reason)

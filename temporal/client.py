@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ async def connect(
     *,
     tls: bool | TLSConfig = False,
     api_key: str | None = None,
+    runtime: Runtime | None = None,
 ) -> Client:
     return await Client.connect(
         address,
@@ -30,6 +32,7 @@ async def connect(
         data_converter=pydantic_data_converter,
         tls=tls or bool(api_key),
         api_key=api_key,
+        runtime=runtime,
     )
 
 
@@ -48,10 +51,14 @@ def tls_from(settings: Settings) -> bool | TLSConfig:
     return settings.temporal_tls or settings.temporal_api_key is not None
 
 
-async def connect_from(settings: Settings) -> Client:
-    """The processes' connection: address, namespace, TLS and API key from the settings."""
+async def connect_from(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """The processes' connection: address, namespace, TLS and API key from the settings; a
+    ``runtime`` of its own (the SDK's metrics exporter) must exist before the client connects."""
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
-    return await connect(settings.temporal_address, settings.temporal_namespace, tls=tls_from(settings), api_key=api_key)
+    return await connect(
+        settings.temporal_address, settings.temporal_namespace, tls=tls_from(settings), api_key=api_key,
+        runtime=runtime,
+    )
 
 
 def workflow_ui_url(ui_base: str, namespace: str, workflow_id: str) -> str:
