@@ -128,3 +128,17 @@ def test_worker_with_temporal_down_is_one_line() -> None:
     assert res.returncode == 3, res.stderr
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("callcenter worker: Temporal is not reachable"), res.stderr
+
+
+def test_eval_by_default_runs_on_its_own_stack_not_the_configured_one() -> None:
+    """The configured Temporal and store are dead ports: the eval passes only because it never
+    touches them (its own Temporal, PostgreSQL, store and worker in a temp dir)."""
+    import json
+
+    res = subprocess.run(
+        [CALLCENTER, "eval", "--filter", "operator", "--json"], env=_env(), cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=180,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    summary = json.loads(res.stdout.splitlines()[-1])
+    assert summary["event"] == "summary" and summary["dialogues"] >= 1 and summary["pass_rate"] == 1.0
