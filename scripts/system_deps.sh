@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# System packages the tests and the demo need beyond the Python wheels: Debian's chromium (the
-# ops page test loads the page in headless chromium).
+# System packages the tests and the demo need beyond the Python wheels, from Debian:
+#   chromium    the ops page test loads the page in headless chromium
+#   prometheus  for /usr/bin/promtool: tests/test_alert_rules.py runs `promtool test rules`
 #
-# Idempotent and quiet: nothing happens when chromium is already installed. Installs only as root
-# (apt-get update once, then apt-get install -y chromium); otherwise prints how to install it and
-# exits 0 so `make` goes on (the page test then fails with the same instruction).
+# Idempotent and quiet: nothing happens when both are already installed. Installs only as root
+# (apt-get update once, then apt-get install -y); otherwise prints how to install them and
+# exits 0 so `make` goes on (those tests then fail or skip with the same instruction).
 set -euo pipefail
 
 log() { echo "system_deps: $*" >&2; }
@@ -19,24 +20,29 @@ find_chromium() {
     return 1
 }
 
-if find_chromium; then
+missing=()
+find_chromium || missing+=(chromium)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+
+if [ "${#missing[@]}" = "0" ]; then
     exit 0
 fi
 
 if [ "$(id -u)" != "0" ]; then
-    log "chromium is missing and this is not root: skipping the install."
-    log "install it with: sudo apt-get update && sudo apt-get install -y chromium"
-    log "(tests/test_ops_page.py fails until it is installed)"
+    log "missing: ${missing[*]}, and this is not root: skipping the install."
+    log "install with: sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+    log "(tests/test_ops_page.py needs chromium; tests/test_alert_rules.py needs promtool, from prometheus)"
     exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    log "chromium is missing and there is no apt-get here: install a chromium package by hand."
+    log "missing: ${missing[*]}, and there is no apt-get here: install them by hand."
     exit 0
 fi
 
-log "installing Debian's chromium (apt-get), once"
+log "installing Debian's ${missing[*]} (apt-get), once"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends chromium >/dev/null
-find_chromium && log "chromium ready: $(command -v chromium || command -v chromium-browser)"
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if find_chromium; then log "chromium ready: $(command -v chromium || command -v chromium-browser)"; fi
+if command -v promtool >/dev/null 2>&1; then log "promtool ready: $(command -v promtool)"; fi
