@@ -112,10 +112,10 @@ def command_text(service: dict) -> str:
 # ---------------------------------------------------------------------------------------- dialplan
 def test_dialplan_globals_match_settings_defaults(dialplan):
     g = dialplan_globals(dialplan)
-    assert g["EDGE_URL"] == DEFAULTS.edge_url
-    assert urlsplit(g["EDGE_URL"]).port == DEFAULTS.edge_http_port
-    assert g["EDGE_AUDIOSOCKET"] == f"{DEFAULTS.edge_host}:{DEFAULTS.audiosocket_port}"
-    assert port_of(g["EDGE_AUDIOSOCKET"]) == DEFAULTS.audiosocket_port
+    assert g["EDGE1_URL"] == DEFAULTS.edge_url
+    assert urlsplit(g["EDGE1_URL"]).port == DEFAULTS.edge_http_port
+    assert g["EDGE1_AUDIOSOCKET"] == f"{DEFAULTS.edge_host}:{DEFAULTS.audiosocket_port}"
+    assert port_of(g["EDGE1_AUDIOSOCKET"]) == DEFAULTS.audiosocket_port
 
 
 def _edge_routes() -> dict[str, set[str]]:
@@ -157,7 +157,7 @@ def test_dialplan_calls_real_edge_routes(inbound):
 
 def test_dialplan_uses_the_channel_driver_at_16_khz(inbound):
     dials = [s for s in inbound if s.startswith("Dial(AudioSocket/")]
-    assert dials == ["Dial(AudioSocket/${EDGE_AUDIOSOCKET}/${CALL_UUID}/c(slin16),,g)"]
+    assert dials == ["Dial(AudioSocket/${EDGE_AUDIOSOCKET}/${CALL_UUID}/c(slin16),,gS(${AGENT_MAX_SECONDS}))"]
     assert inbound[0].startswith("NoOp(") and inbound[1] == "Answer()"
     assert "Set(CALL_UUID=${UUID()})" in inbound
     # Registration happens before the AudioSocket leg, disposition after it.
@@ -251,8 +251,8 @@ def test_compose_dialplan_reaches_the_edge(services, dialplan):
     g = dialplan_globals(dialplan)
     assert services["asterisk"]["network_mode"] == "host"
     edge_ports = [str(p) for p in services["edge"]["ports"]]
-    assert f"{g['EDGE_AUDIOSOCKET']}:{port_of(g['EDGE_AUDIOSOCKET'])}" in edge_ports
-    url = urlsplit(g["EDGE_URL"])
+    assert f"{g['EDGE1_AUDIOSOCKET']}:{port_of(g['EDGE1_AUDIOSOCKET'])}" in edge_ports
+    url = urlsplit(g["EDGE1_URL"])
     assert f"{url.hostname}:{url.port}:{url.port}" in edge_ports
 
 
@@ -292,7 +292,7 @@ def test_compose_uses_real_callcenter_subcommands(services):
         if service.get("image", "").startswith("tireshop-callcenter") or "build" in service:
             cmd = service["command"]
             used[name] = cmd[0] if isinstance(cmd, list) else cmd.split()[0]
-    assert used == {"store": "store", "worker": "worker", "edge": "edge"}
+    assert used == {"store": "store", "worker": "worker", "edge": "edge", "edge2": "edge", "prompts": "prompts"}
     assert set(used.values()) <= known
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert 'ENTRYPOINT ["callcenter"]' in dockerfile

@@ -173,3 +173,46 @@ def test_price_span_points_at_the_number() -> None:
     slot = extract_max_price("Ну, десь до трьох тисяч за колесо")
     assert slot is not None
     assert "ну десь до трьох тисяч за колесо"[slot.span[0] : slot.span[1]] == "трьох тисяч"
+
+
+# --- sizes -----------------------------------------------------------------------------------------
+
+from activities.brain.ukrainian.sizes import extract_size  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("двісті п'ятнадцятий шістдесят п'ятий на шістнадцять", (215, 65, 16)),
+        ("ширина два-нуль-п'ять, профіль п'ятдесят п'ять, сімнадцятий", (205, 55, 17)),
+        ("на сімнадцяті диски", (None, None, 17)),
+        ("205/55r16", (205, 55, 16)),
+        ("205 55 16", (205, 55, 16)),
+        ("р16", (None, None, 16)),
+        ("ер шістнадцять", (None, None, 16)),
+        ("двісті п'ятий п'ятдесят п'ятий сімнадцятий", (205, 55, 17)),
+        ("два нуль п'ять п'ять п'ять шістнадцять", (205, 55, 16)),
+        ("ширина два нуль п'ять профіль п'ять п'ять радіус шістнадцять", (205, 55, 16)),
+        ("сто дев'яносто п'ять шістдесят п'ять ер п'ятнадцять", (195, 65, 15)),
+        ("двохсот двадцяти п'яти на сорок п'ять на сімнадцять", (225, 45, 17)),
+        ("мені чотири шини двісті п'ять п'ятдесят п'ять шістнадцять", (205, 55, 16)),
+    ],
+)
+def test_sizes(text: str, size: tuple[int | None, int | None, int | None]) -> None:
+    slot = extract_size(text)
+    assert slot is not None and slot.name == "size"
+    assert (slot.value["width"], slot.value["profile"], slot.value["rim"]) == size
+
+
+def test_every_size_said_by_the_speaker_parses_back() -> None:
+    from activities.brain.ukrainian.sizes import TireSize, speak_tire_size
+
+    for width in range(135, 356, 10):
+        for profile in range(25, 86, 5):
+            for rim in range(13, 23):
+                slot = extract_size(speak_tire_size(TireSize(width, profile, rim)))
+                assert slot is not None and slot.value == {"width": width, "profile": profile, "rim": rim}
+
+
+def test_no_size_where_none_was_said() -> None:
+    assert extract_size("доброго дня, хочу замовити шини") is None

@@ -165,7 +165,9 @@ class TimeWindow:
 
 
 _WINDOWS: tuple[tuple[str, TimeWindow], ...] = (
-    (r"після обіду|після обід|по обіді|пообідні|после обеда|після дванадцят", TimeWindow(time(13), time(18))),
+    (r"після обіду|після обід|по обіді|пообідні|после обеда|після дванадцят|(?:в|у|на) друг\w* половин\w* дня",
+     TimeWindow(time(13), time(18))),
+    (r"(?:в|у|на) перш\w* половин\w* дня", TimeWindow(time(9), time(13))),
     (r"до обіду|до обеда", TimeWindow(time(9), time(13))),
     (r"в обід|на обід|в обед|в обідню", TimeWindow(time(12), time(14))),
     (r"зранку|вранці|з ранку|з самого ранку|утром|с утра|ранком", TimeWindow(time(9), time(12))),
@@ -216,7 +218,10 @@ def parse_time(text: str) -> time | None:
             if previous == "на" and before_previous in ("пів", "половина", "половину"):
                 # "о пів на третю": half an hour before three
                 return time((_business_hour(token.value, norm) - 1) % 24, 30)
-            # "о десятій", "на десяту", "до п'ятої": not "двадцять п'ятого" (a date)
+            # "о десятій", "на десяту", "до п'ятої": not "двадцять п'ятого" (a date), nor "у другій половині дня"
+            following = tokens[i + 1].text if i + 1 < len(tokens) else ""
+            if following.startswith("половин"):
+                continue
             if previous not in _HOUR_PREPOSITIONS or not token.text.endswith(("ій", "ю", "у", "ої", "ой")):
                 continue
         elif previous not in ("о", "об"):

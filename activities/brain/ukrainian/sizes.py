@@ -11,8 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING, Any
+
 from activities.brain.ukrainian.numbers import Token, number_tokens, number_words
+
 from activities.brain.ukrainian.text import normalise, split_correction
+
+if TYPE_CHECKING:
+    from activities.brain.ukrainian.slots import Slot
 
 RIM_MIN, RIM_MAX = 13, 22
 
@@ -84,7 +90,50 @@ def _prepare(text: str) -> list[Token]:
     norm = re.sub(r"(\d)/(\d)", r"\1 / \2", norm)
     norm = re.sub(r"(\d)([a-zа-яі]+)", r"\1 \2", norm)  # "55r" → "55 r"
     norm = _GLUED.sub(r"\1 \2", norm)
-    return number_tokens(norm)
+    return _join_digits(number_tokens(norm))
+
+
+_MARKERS = _WIDTH_MARKERS | _PROFILE_MARKERS | _RIM_MARKERS
+
+
+def _join_digits(tokens: list[Token]) -> list[Token]:
+    """Digits said one by one as size groups: "два нуль п'ять" → 205, "п'ять п'ять" after «профіль» → 55.
+
+    A run of single-digit words is joined when it is three or more long, holds a nought, or
+    follows a marker; a long run is cut 3 + 2 + 2 ("два нуль п'ять п'ять п'ять" → 205, 55)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and _single_digit(tokens[j]):
+            j += 1
+        run = tokens[i:j]
+        marked = bool(out) and out[-1].value is None and out[-1].text in _MARKERS
+        if len(run) >= 2 and (len(run) >= 3 or marked or any(t.value == 0 for t in run)):
+            digits = "".join(str(t.value) for t in run)
+            sizes = [3] if len(digits) == 3 else [2] if len(digits) == 2 else []
+            if not sizes:
+                first = 3 if is_width(int(digits[:3])) else 2
+                sizes = [first] + [2] * ((len(digits) - first + 1) // 2)
+            start = 0
+            for size in sizes:
+                chunk = digits[start : start + size]
+                if chunk:
+                    out.append(Token(chunk, int(chunk), digits=True))
+                start += size
+            i = j
+            continue
+        if run:
+            out.extend(run)
+            i = j
+            continue
+        out.append(tokens[i])
+        i += 1
+    return out
+
+
+def _single_digit(token: Token) -> bool:
+    return token.value is not None and not token.ordinal and not token.digits and token.value <= 9 and " " not in token.text
 
 
 def _parse_parts(tokens: list[Token], *, bare: bool) -> SizeParts:
@@ -101,13 +150,17 @@ def _parse_parts(tokens: list[Token], *, bare: bool) -> SizeParts:
     def word(i: int) -> str:
         return tokens[i].text if 0 <= i < n and tokens[i].value is None else ""
 
+    def any_num(i: int) -> int | None:
+        """A number, cardinal or ordinal: "двісті п'ятнадцятий шістдесят п'ятий"."""
+        return tokens[i].value if 0 <= i < n else None
+
     # width [sep] profile [marker] rim
     for i in range(n):
-        w = num(i)
+        w = any_num(i)
         if w is None or not is_width(w):
             continue
         j = i + 1 + (word(i + 1) in _SEPARATORS)
-        p = num(j)
+        p = any_num(j)
         if p is None or not is_profile(p):
             continue
         width, profile = w, p
@@ -155,6 +208,13 @@ def _parse_parts(tokens: list[Token], *, bare: bool) -> SizeParts:
                 profile = value
             elif is_width(value):
                 width = value
+    if rim is None and (width is not None or profile is not None):
+        # "ширина двісті п'ять, профіль п'ятдесят п'ять, сімнадцятий": the rim after the other parts
+        for i in range(n):
+            value = tokens[i].value
+            if i not in used and value is not None and is_rim(value) and value not in (width, profile):
+                rim = value
+                break
     return SizeParts(width, profile, rim)
 
 
@@ -174,6 +234,25 @@ def parse_size_parts(text: str) -> SizeParts | None:
     else:
         parts = _parse_parts(_prepare(text), bare=False)
     return None if parts.empty else parts
+
+
+def extract_size(text: Any) -> Slot | None:
+    """The size the caller said, whole or in part, as a `size` Slot, else None.
+
+    Accepts a string or an `analyse.Analysis`. Value {"width", "profile", "rim"} (ints or None);
+    the span covers the utterance (written sizes are re-spaced before parsing). A full size or a
+    part named by its marker ("ер", "радіус", "ширина", "на сімнадцять") is sure (1.0); a width
+    and profile without a rim is 0.9.
+    """
+    from activities.brain.ukrainian.slots import Slot
+
+    norm = normalise(text if isinstance(text, str) else text.text)
+    parts = parse_size_parts(norm)
+    if parts is None:
+        return None
+    value = {"width": parts.width, "profile": parts.profile, "rim": parts.rim}
+    confidence = 1.0 if parts.complete or parts.rim is not None else 0.9
+    return Slot(name="size", value=value, span=(0, len(norm)), confidence=confidence)
 
 
 def parse_tire_size(text: str) -> TireSize | None:

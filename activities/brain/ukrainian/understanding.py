@@ -93,7 +93,7 @@ def _understand(text: str, today: date | None, caller_number: str | None) -> Und
         owner = next((b for b, line, _ in entities.brand_indexes()[1] if line == slots["model"].value), None)
         if owner:
             put(Slot(name="brand", value=owner, span=slots["model"].span, confidence=slots["model"].confidence))
-    for slot in _numeric(norm, analysis, today=today, caller_number=caller_number):
+    for slot in _numeric(norm, analysis, today=today, caller_number=caller_number, said=text):
         put(slot)
     vehicle_model = (vehicle.value.get("model") or "") if vehicle else ""
     if "quantity" in slots and str(slots["quantity"].value) in vehicle_model.split():
@@ -112,11 +112,12 @@ def _whole(name: str, value: Any, norm: str, confidence: float = 1.0) -> Slot:
     return Slot(name=name, value=value, span=(0, len(norm)), confidence=confidence)
 
 
-def _numeric(norm: str, analysis: Any, *, today: date | None, caller_number: str | None) -> list[Slot]:
+def _numeric(norm: str, analysis: Any, *, today: date | None, caller_number: str | None, said: str = "") -> list[Slot]:
     """The numeric half (H2a's extractors where they exist; the current parsers otherwise)."""
     out: list[Slot] = []
     for module, name in (("sizes", "extract_size"), ("money", "extract_max_price"), ("phones", "extract_phone"),
-                         ("phones", "extract_order_number"), ("dates", "extract_when")):
+                         ("phones", "extract_order_number"), ("dates", "extract_when"), ("dates", "extract_date"),
+                         ("dates", "extract_time"), ("dates", "extract_part_of_day")):
         extractor = _optional(module, name)
         if extractor is None:
             continue
@@ -158,11 +159,42 @@ def _numeric(norm: str, analysis: Any, *, today: date | None, caller_number: str
         own = normalise_phone(caller_number)
         if own:
             out.append(_whole("phone", own, norm))  # "моїм номером", "з якого дзвоню": the caller id
+    names = {s.name for s in out}
+    if not {"date", "time", "part_of_day"} & names:
+        out.extend(_when(said or norm, norm, today or date.today()))
     from activities.brain.ukrainian.intents import parse_quantity
 
     quantity = parse_quantity(norm)
-    if quantity:
-        out.append(_whole("quantity", quantity, norm))
+    other_numbers = {"max_price", "phone", "order_number", "time", "date"} & {s.name for s in out}
+    if quantity and (not other_numbers or _QUANTITY_WORDS.search(norm)):
+        out.append(_whole("quantity", quantity, norm))  # "до двох з половиною тисяч" is no quantity
+    return out
+
+
+_QUANTITY_WORDS = re.compile(r"(?<![\w'])(?:шт|штук\w*|шин\w*|колес\w*|скат\w*|комплект\w*|пар[аиу]?|парочку)(?![\w'])")
+_PARTS_OF_DAY = (("morning", (9, 12)), ("afternoon", (13, 18)), ("evening", (17, 20)))
+
+
+def _when(said: str, norm: str, today: date) -> list[Slot]:
+    """Day, time and part of the day from dates.parse_when, until dates.py has its own extractors.
+
+    `said` keeps what normalising removes: a written "13:30" is a time only with its colon."""
+    from activities.brain.ukrainian.dates import parse_when
+
+    when = parse_when(said, today)
+    if when is None:
+        return []
+    out = []
+    if when.day is not None:
+        out.append(_whole("date", when.day.isoformat(), norm))
+    if when.time is not None:
+        out.append(_whole("time", when.time.strftime("%H:%M"), norm))
+    if when.window is not None:
+        hours = (when.window.start.hour, when.window.end.hour)
+        part = next((name for name, span in _PARTS_OF_DAY if span == hours), None)
+        if part is None and hours[0] < 13:
+            part = "morning"
+        out.append(_whole("part_of_day", part or "afternoon", norm))
     return out
 
 
