@@ -219,7 +219,8 @@ def test_compose_ports_match_settings_defaults(services):
     assert (DEFAULTS.store_port, DEFAULTS.store_port) in published(store)
     assert int(env_of(store)["CALLCENTER_STORE_PORT"]) == DEFAULTS.store_port
     worker = services["worker"]
-    assert (DEFAULTS.worker_metrics_port, DEFAULTS.worker_metrics_port) in published(worker)
+    assert "ports" not in worker, "a fixed host port collides under --scale worker=N"
+    assert str(DEFAULTS.worker_metrics_port) in [str(p) for p in worker["expose"]]
     assert int(env_of(worker)["CALLCENTER_WORKER_METRICS_PORT"]) == DEFAULTS.worker_metrics_port
 
     temporal_port = port_of(DEFAULTS.temporal_address)
@@ -230,7 +231,7 @@ def test_compose_ports_match_settings_defaults(services):
     for name in ("store", "worker", "edge"):
         env = env_of(services[name])
         assert env["CALLCENTER_TEMPORAL_ADDRESS"] == f"temporal:{temporal_port}"
-        assert env["CALLCENTER_TEMPORAL_UI_URL"] == DEFAULTS.temporal_ui_url
+        assert env["CALLCENTER_TEMPORAL_UI_URL"] == f"${{CALLCENTER_TEMPORAL_UI_URL:-{DEFAULTS.temporal_ui_url}}}"
         assert urlsplit(env["CALLCENTER_STORE_URL"]).port == DEFAULTS.store_port
         assert env["CALLCENTER_EDGE_HOST"] == "0.0.0.0"
         assert urlsplit(_without_interpolation(env["DATABASE_URL"])).hostname == "postgresql"
@@ -264,9 +265,41 @@ def test_compose_mounts_existing_files(services):
             source = str(volume).split(":", 1)[0]
             if source.startswith("./"):
                 assert (ROOT / source).exists(), f"{source} is mounted but does not exist"
-    mounted = {str(v).split(":")[1] for v in services["asterisk"]["volumes"]}
+    mounts = {_mount_target(v): _mount_source(v) for v in services["asterisk"]["volumes"]}
     for conf in ("extensions.conf", "queues.conf", "pjsip.conf", "modules.conf"):
-        assert f"/etc/asterisk/{conf}" in mounted
+        assert f"/etc/asterisk/{conf}" in mounts
+    # The operator's own pjsip.conf, required, never git's template with its placeholders.
+    assert mounts["/etc/asterisk/pjsip.conf"].startswith("${CALLCENTER_PJSIP_CONF:?")
+
+
+def _mount_source(volume: object) -> str:
+    return re.match(r"(\$\{[^}]*\}|[^:]+)", str(volume)).group(1)
+
+
+def _mount_target(volume: object) -> str:
+    return str(volume)[len(_mount_source(volume)) + 1 :].split(":")[0]
+
+
+def test_asterisk_refuses_to_start_with_the_templates_placeholders(services):
+    script = command_text(services["asterisk"])
+    assert "grep -q 'CHANGE_ME' /etc/asterisk/pjsip.conf" in script and "exit 64" in script
+    assert script.index("CHANGE_ME") < script.index("exec asterisk -f")
+    assert "CHANGE_ME" in (ROOT / "asterisk" / "pjsip.conf").read_text(encoding="utf-8"), "the template the check is for"
+
+
+def test_nothing_is_published_beyond_loopback_and_health_checks_check_health(services):
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
+        test = " ".join(service.get("healthcheck", {}).get("test", []))
+        assert "nc -z" not in test, f"{name}: an open port is not health"
+    checks = {name: " ".join(services[name]["healthcheck"]["test"]) for name in
+              ("temporal", "temporal-ui", "prometheus", "grafana", "asterisk")}
+    assert "cluster health" in checks["temporal"] and "SERVING" in checks["temporal"]
+    assert "/healthz" in checks["temporal-ui"]
+    assert "/-/healthy" in checks["prometheus"]
+    assert "/api/health" in checks["grafana"]
+    assert "core show uptime" in checks["asterisk"]
 
 
 def test_compose_registers_exactly_the_workflow_search_attributes(services):
@@ -370,9 +403,13 @@ def _prometheus() -> dict:
 
 def test_prometheus_scrapes_the_edge_worker_and_temporal_where_they_serve_metrics(services):
     jobs = {job["job_name"]: job for job in _prometheus()["scrape_configs"]}
-    targets = {name: [t for c in job["static_configs"] for t in c["targets"]] for name, job in jobs.items()}
-    assert targets["edge"] == [f"edge:{DEFAULTS.edge_http_port}"]
-    assert targets["worker"] == [f"worker:{DEFAULTS.worker_metrics_port}"]
+    targets = {name: [t for c in job.get("static_configs", []) for t in c["targets"]] for name, job in jobs.items()}
+    assert targets["edge"][0] == f"edge:{DEFAULTS.edge_http_port}"
+    edge2 = env_of(services["edge2"])
+    assert targets["edge"][1] == f"edge2:{edge2['CALLCENTER_EDGE_HTTP_PORT']}"
+    # Every worker replica, found by the service's DNS name (one A record per replica).
+    (worker_sd,) = jobs["worker"]["dns_sd_configs"]
+    assert worker_sd == {"names": ["worker"], "type": "A", "port": DEFAULTS.worker_metrics_port, "refresh_interval": "30s"}
     assert targets["temporal"] == [f"temporal:{port_of(env_of(services['temporal'])['PROMETHEUS_ENDPOINT'])}"]
     for name in ("edge", "worker", "temporal"):
         assert jobs[name].get("metrics_path", "/metrics") == "/metrics"
