@@ -21,6 +21,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     # Number words are parsed with lemmas (pymorphy3's dictionaries: lookups, deterministic); the
     # read-back check parses the caller's answer, so the analyser is shared, not re-imported.
+    import phonenumbers  # noqa: F401 - a phone said in the answer is validated with it
     import pymorphy3  # noqa: F401
     import activities.brain.ukrainian.analyse  # noqa: F401
     from media_edge.phrases import PHRASES

@@ -10,14 +10,11 @@ Read back: in the groups people use ("нуль шістдесят сім, сто
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from activities.brain.ukrainian.numbers import Token, digit_group_words, group_digits, number_tokens, number_words
 from activities.brain.ukrainian.text import normalise
 
-# Ukrainian mobile operator codes: a 9-digit number without its leading 0 must start with one.
-MOBILE_CODES = frozenset(
-    {"39", "50", "63", "66", "67", "68", "73", "89", "91", "92", "93", "94", "95", "96", "97", "98", "99"}
-)
 # Words that may sit between the digit groups of a number without ending it.
 _FILLERS = frozenset({"плюс", "тире", "дефіс", "і", "та", "ще", "ну", "е", "ее", "так", "далі", "потім"})
 
@@ -48,21 +45,38 @@ def _digit_runs(text: str, *, split_tens: bool = False) -> list[str]:
 
 
 def normalise_phone(digits: str) -> str | None:
-    """+380XXXXXXXXX from the digits of a Ukrainian number, or None if it cannot be one."""
+    """+380XXXXXXXXX from the digits of a Ukrainian number, or None if it cannot be one.
+
+    The digits may come as +380…, 80…, 0… or, for a mobile, the nine digits without the 0;
+    `phonenumbers` (libphonenumber's metadata for UA) decides whether the number is a real one.
+    """
     digits = re.sub(r"\D", "", digits)
     if len(digits) == 12 and digits.startswith("380"):
-        national = digits[3:]
+        national, mobile_only = digits[3:], False
     elif len(digits) == 11 and digits.startswith("80"):
-        national = digits[2:]
+        national, mobile_only = digits[2:], False
     elif len(digits) == 10 and digits.startswith("0"):
-        national = digits[1:]
-    elif len(digits) == 9 and digits[:2] in MOBILE_CODES:
-        national = digits
+        national, mobile_only = digits[1:], False
+    elif len(digits) == 9:
+        national, mobile_only = digits, True  # "шістдесят сім …" without its nought: only a mobile
     else:
         return None
-    if national[0] == "0":
+    return _valid_e164(national, mobile_only)
+
+
+@lru_cache(maxsize=4096)
+def _valid_e164(national: str, mobile_only: bool) -> str | None:
+    import phonenumbers  # lazy: workflow imports of this package pull in no library
+
+    try:
+        number = phonenumbers.parse("+380" + national)
+    except phonenumbers.NumberParseException:
         return None
-    return "+380" + national
+    if not phonenumbers.is_valid_number_for_region(number, "UA"):
+        return None
+    if mobile_only and phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def parse_phone(text: str) -> str | None:
