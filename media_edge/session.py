@@ -33,7 +33,7 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from activities.brain import ukrainian as uk
 from callcenter.engine_waits import CURRENT_CALL
@@ -55,6 +55,7 @@ from media_edge.registry import CallRegistration, CallRegistry, Disposition, Dis
 from media_edge.stt.base_stt import SttEngine, SttResult, SttStream
 from media_edge.tts.base_tts import TtsEngine
 from media_edge.tts.phrase_cache import PhraseCache
+from temporal.client import is_transient
 from callcenter.logging_setup import ShopNumber, bind_call
 from workflows.masking import mask_phone
 from workflows.models import CallerTurn, ExpectedReply, HeardLatency, NextAction, TurnResult
@@ -85,8 +86,6 @@ IDLE_GRACE_S = 2.0  # the last words get their own length plus this to play out 
 PROBE_AFTER_S = 1.0  # a turn unanswered this long: is Temporal still there? (asked every second)
 PROBE_TIMEOUT_S = 0.5
 TEMPORAL_BACK_EVERY_S = 0.2  # in an outage, Temporal's health is asked this often
-# Errors that say "Temporal is not reachable now", not "this request is wrong".
-TRANSIENT_RPC = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED})
 MORE_WORDS_MAX_S = 20.0  # however long the caller goes on, the turn is taken by then
 TRANSFER_CALLER_NAME = "ШІ: технічна помилка"
 CALLBACK_CALLER_NAME = "ШІ: передзвонити"
@@ -94,10 +93,6 @@ CALLBACK_CALLER_NAME = "ШІ: передзвонити"
 
 class TemporalUnreachable(TimeoutError):
     """Temporal does not answer its health check."""
-
-
-def _transient(err: BaseException) -> bool:
-    return isinstance(err, TimeoutError) or (isinstance(err, RPCError) and err.status in TRANSIENT_RPC)
 
 
 async def _within[T](seconds: float, call: Awaitable[T]) -> T:
@@ -207,7 +202,7 @@ async def _deliver(send: Callable[[], Awaitable[object]], call_id: str, what: st
         try:
             await _within(SIGNAL_TIMEOUT_S, send())
         except (RPCError, TimeoutError) as err:
-            if not _transient(err):  # e.g. the workflow ended already: a retry found it closed
+            if not is_transient(err):  # e.g. the workflow ended already: a retry found it closed
                 log.warning("call %s: %s not needed or refused: %s", call_id, what, err)
                 return
             if time.monotonic() >= deadline:
@@ -703,7 +698,7 @@ class CallSession:
                 wait_s = max(0.0, deadline - time.monotonic())
                 return await _within(wait_s, _first_of(send_turn(self._workflow, turn), probe))
             except (RPCError, TemporalUnreachable) as err:
-                if isinstance(err, RPCError) and not _transient(err):
+                if isinstance(err, RPCError) and not is_transient(err):
                     raise
                 gone_at = time.monotonic()
                 if grace_until is None:
@@ -968,7 +963,7 @@ class CallSession:
             await _within(SIGNAL_TIMEOUT_S, end_call(self._workflow, reason, at, heard=self._waited))
             return
         except (RPCError, TimeoutError) as err:
-            if not _transient(err):
+            if not is_transient(err):
                 log.error("call %s: hangup signal failed: %s", self.call_id, err)
                 return
             log.warning("call %s: hangup signal failed (%s); sending it again in the background",

@@ -12,10 +12,19 @@ from typing import TYPE_CHECKING
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
-from temporalio.service import TLSConfig
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 if TYPE_CHECKING:
     from callcenter.settings import Settings
+
+# Errors that say "Temporal is not reachable now", not "this request is wrong". CANCELLED is
+# tonic's word for a call its transport gave up on ("operation was canceled"); the SDK's own
+# retry leaves it out, so callers that must ride over a blip check for it here.
+TRANSIENT_RPC = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED})
+
+
+def is_transient(err: BaseException) -> bool:
+    return isinstance(err, TimeoutError) or (isinstance(err, RPCError) and err.status in TRANSIENT_RPC)
 
 
 async def connect(

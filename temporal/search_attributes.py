@@ -12,9 +12,11 @@ registered before any worker runs:
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import sys
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -24,7 +26,14 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 
+from temporal.client import is_transient
 from workflows.search_attributes import ALL
+
+# A start-up check, not a call path: a few seconds of retries over a transport blip beat a
+# process (or a test session) that dies on one cancelled RPC.
+LIST_ATTEMPTS = 4
+LIST_TIMEOUT = timedelta(seconds=10)
+LIST_BACKOFF_S = 0.25
 
 # The type names the temporal CLI accepts (start-dev --search-attribute, operator ... --type).
 CLI_TYPE_NAMES: dict[SearchAttributeIndexedValueType, str] = {
@@ -76,10 +85,18 @@ def cluster_setup_commands(
 
 async def list_custom(client: Client, namespace: str | None = None) -> dict[str, int]:
     """Custom search attributes registered on the server: name -> IndexedValueType number."""
-    resp = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=namespace or client.namespace)
-    )
-    return {name: int(t) for name, t in resp.custom_attributes.items()}
+    request = ListSearchAttributesRequest(namespace=namespace or client.namespace)
+    for attempt in range(1, LIST_ATTEMPTS + 1):
+        try:
+            resp = await client.operator_service.list_search_attributes(
+                request, retry=True, timeout=LIST_TIMEOUT
+            )
+            return {name: int(t) for name, t in resp.custom_attributes.items()}
+        except Exception as err:
+            if attempt == LIST_ATTEMPTS or not is_transient(err):
+                raise
+            await asyncio.sleep(LIST_BACKOFF_S * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
 
 
 async def ensure_registered(

@@ -37,6 +37,32 @@ async def test_dev_server_has_the_custom_search_attributes(temporal_client) -> N
         assert registered.get(key.name) == int(key.indexed_value_type), key.name
 
 
+async def test_a_cancelled_transport_call_is_retried_and_a_wrong_request_is_not(temporal_client, monkeypatch) -> None:
+    # The failure CI once met under load: tonic gave up on the call ("operation was canceled").
+    from temporalio.service import RPCError, RPCStatusCode
+
+    service = temporal_client.operator_service
+    real = service.list_search_attributes
+    calls: list[str] = []
+    cancels_left = [1]
+
+    async def flaky(req, **kwargs):
+        calls.append(req.namespace)
+        if cancels_left[0]:
+            cancels_left[0] -= 1
+            raise RPCError("operation was canceled", RPCStatusCode.CANCELLED, b"")
+        return await real(req, **kwargs)
+
+    monkeypatch.setattr(service, "list_search_attributes", flaky)
+    registered = await list_custom(temporal_client)
+    assert len(calls) == 2 and all(key.name in registered for key in ALL)
+
+    calls.clear()
+    with pytest.raises(RPCError) as err:
+        await list_custom(temporal_client, "no-such-namespace")
+    assert err.value.status == RPCStatusCode.NOT_FOUND and len(calls) == 1
+
+
 async def test_ensure_registered_is_a_no_op_when_all_are_there(temporal_client) -> None:
     assert await ensure_registered(temporal_client) == []
 
