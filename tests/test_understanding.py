@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -120,20 +119,20 @@ def test_name_index_fuzzy_has_a_threshold() -> None:
     assert index.lookup("кіа") == []  # short keys only as spelt
 
 
-def test_understanding_costs_under_five_ms_p95() -> None:
-    """Not a benchmark (that is in docs/agent.md), a guard against an index rebuilt per turn."""
+def test_no_index_is_rebuilt_per_turn() -> None:
+    """The cost itself is measured in bench/understanding.py (docs/agent.md); this guards the
+    reason it is low: the store's names are indexed once per process, not per caller turn."""
+    from activities.brain.ukrainian import entities
     from activities.brain.ukrainian.understanding import _understand
 
     lines = [f"шукаю зимові шини на тойоту королла {n} року у Львові до трьох тисяч" for n in range(2000, 2040)]
     understand("прогрів")
-    times = []
+    builders = (entities.vehicle_indexes, entities.city_index, entities.brand_indexes)
+    built = [b.cache_info().misses for b in builders]
     for line in lines:
         _understand.cache_clear()
-        start = time.perf_counter()
-        understand(line)
-        times.append(time.perf_counter() - start)
-    times.sort()
-    assert times[int(len(times) * 0.95)] < 0.02  # generous: the suite shares two cores
+        assert understand(line).slots["city"].value == "Львів"
+    assert [b.cache_info().misses for b in builders] == built
 
 
 def test_canonical_tool_arguments() -> None:

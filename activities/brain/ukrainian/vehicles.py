@@ -172,13 +172,21 @@ def _match(texts: list[str], used: set[int], index: dict[str, list[tuple[str, st
             head = "".join(_key(texts[i]) for i in span if i < start + length - 1)
             for last in _lemmas(texts[start + length - 1]):
                 key = head + _key(last)
-                if key not in index and length == 1:  # one word: folded vowels may not join two
+                if key not in index and length == 1 and _unknown_word(texts[start]):
+                    # one word (folded vowels may not join two), and not a dictionary word: the
+                    # filler "короче" cut to "короч" sounds like "Karoq"
                     sound = phonetic(last)
                     key = sounds.get(sound, "") if len(sound) >= 5 else ""
                 if key in index:
                     found.append((start, length, key))
                     break
     return found
+
+
+def _unknown_word(word: str) -> bool:
+    from activities.brain.ukrainian.analyse import word_info
+
+    return not word_info(word)[2]
 
 
 def _years(tokens: list[Token], texts: list[str]) -> list[tuple[int, int]]:
