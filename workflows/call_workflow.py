@@ -20,15 +20,10 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     # Number words are parsed with lemmas (pymorphy3's dictionaries: lookups, deterministic); the
-    # read-back check parses the caller's answer, so the analyser and the city index (the store's
-    # geography, matched with rapidfuzz) are shared, not re-imported into the sandbox.
+    # read-back check parses the caller's answer, so the analyser is shared, not re-imported.
     import phonenumbers  # noqa: F401 - a phone said in the answer is validated with it
     import pymorphy3  # noqa: F401
-    import rapidfuzz  # noqa: F401
     import activities.brain.ukrainian.analyse  # noqa: F401
-    import activities.brain.ukrainian.entities  # noqa: F401
-    import activities.brain.ukrainian.inflect  # noqa: F401
-    import store.geography  # noqa: F401
     from media_edge.phrases import PHRASES
     from workflows import search_attributes as sa
     from workflows.confirmation import Awaiting, changes_details, classify_confirmation, fulfilment_words, readback_for

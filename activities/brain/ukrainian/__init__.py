@@ -71,6 +71,8 @@ from activities.brain.ukrainian.phones import (
     speak_phone,
 )
 from activities.brain.ukrainian.places import (
+    CITIES,
+    CITY_FORMS,
     DeliveryChoice,
     city_accusative,
     city_genitive,
@@ -141,7 +143,7 @@ from activities.brain.ukrainian.vehicles import (
 __all__ = [
     "Slot", "Understanding", "understand",
     "sounds_unfinished",
-    "BRANDS", "MAKES", "MODELS", "MONTHS_GENITIVE", "NOUNS", "SEASON_WORDS",
+    "BRANDS", "CITIES", "CITY_FORMS", "MAKES", "MODELS", "MONTHS_GENITIVE", "NOUNS", "SEASON_WORDS",
     "WEEKDAYS", "Confirmation", "DeliveryChoice", "Noun", "ReadbackDelivery", "ReadbackLine",
     "SeasonName", "SizeParts", "TimeWindow", "TireSize", "Token", "Vehicle", "When", "agree",
     "apply_correction", "asks_availability", "booking_readback", "cardinal_value", "city_accusative",

@@ -155,22 +155,15 @@ def _span(words: list[Any], start: int, end: int) -> tuple[int, int]:
     return words[start].start, words[end - 1].end
 
 
-def extract_cities(analysis: Any) -> list[Slot]:
-    """Every city named, in the order said, nominative as in the store's geography
-    ("у Запоріжжі" → "Запоріжжя")."""
+def extract_city(analysis: Any) -> Slot | None:
+    """The last city named, nominative as in the store's geography ("у Запоріжжі" → "Запоріжжя")."""
     words = _words(analysis)
     found = _best(city_index(), words, 3, width=3)  # "кривому розі": the third lemma is "кривий"
-    slots = []
-    for start, end, hit in found:
-        value = hit.value[0] if isinstance(hit.value, tuple) else hit.value
-        slots.append(Slot(name="city", value=value, span=_span(words, start, end), confidence=hit.score))
-    return slots
-
-
-def extract_city(analysis: Any) -> Slot | None:
-    """The last city named."""
-    found = extract_cities(analysis)
-    return found[-1] if found else None
+    if not found:
+        return None
+    start, end, hit = found[-1]
+    value = hit.value[0] if isinstance(hit.value, tuple) else hit.value
+    return Slot(name="city", value=value, span=_span(words, start, end), confidence=hit.score)
 
 
 def extract_brand(analysis: Any) -> tuple[Slot | None, list[str]]:

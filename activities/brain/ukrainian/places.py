@@ -1,8 +1,7 @@
 """Cities and delivery: what callers say, and the city forms the agent needs to say it back.
 
 Cities are the store's names (store/geography.py), found in any case ("у Львові", "до Києва",
-"з Дніпра"), in Russian or in Latin, by the understanding layer (`entities.extract_cities`), and
-said back in the case a sentence needs by pymorphy3 (`inflect.inflect_place`). Delivery is the store's method ("nova_poshta", "courier",
+"з Дніпра"), in Russian or in Latin. Delivery is the store's method ("nova_poshta", "courier",
 "pickup") with the Nova Poshta branch number.
 """
 
@@ -13,9 +12,75 @@ from dataclasses import dataclass
 from typing import Literal
 
 from activities.brain.ukrainian.numbers import number_tokens
-from activities.brain.ukrainian.text import apply_correction
+from activities.brain.ukrainian.text import apply_correction, normalise
 
 DeliveryMethodName = Literal["nova_poshta", "courier", "pickup"]
+
+# The store's city → regular expression of its spoken forms (each alternative starts a word).
+_CITY_PATTERNS: dict[str, str] = {
+    "Київ": r"київ|києв|киев|киів|kyiv|kiev",
+    "Львів": r"львів|львов|lviv|lvov",
+    "Одеса": r"одес|odes",
+    "Дніпро": r"дніпр|днепр|dnipr|dnepr",
+    "Харків": r"харків|харков|харьк|kharkiv|kharkov",
+    "Запоріжжя": r"запоріж|запорож|zaporizh|zaporozh",
+    "Вінниця": r"вінниц|винниц|vinnyts",
+    "Полтава": r"полтав|poltav",
+    "Чернігів": r"чернігів|чернігов|чернигов|chernihiv",
+    "Житомир": r"житомир|zhytomyr",
+    "Рівне": r"рівне\b|рівного\b|рівному\b|рівнім\b|rivne",
+    "Луцьк": r"луцьк|луцк|lutsk",
+    "Тернопіль": r"тернопіл|тернопол|ternopil",
+    "Івано-Франківськ": r"івано франків|ивано франков|франківськ|франковськ|франику|франик\b|ivano",
+    "Ужгород": r"ужгород|uzhhorod",
+    "Чернівці": r"чернівц|черновц|chernivts",
+    "Хмельницький": r"хмельниц|khmelnyts",
+    "Черкаси": r"черкас|cherkas",
+    "Суми": r"суми\b|сумах\b|сумам\b|сум\b|сумы\b|sumy",
+    "Кропивницький": r"кропивниц|kropyvnyts",
+    "Миколаїв": r"миколаїв|миколаєв|николаев|mykolaiv",
+    "Херсон": r"херсон|kherson",
+    "Кривий Ріг": r"крив\w* (?:ріг|рог|розі|рогу|роге)|kryvyi rih",
+    "Біла Церква": r"біл\w* церкв|бел\w* церк|bila tserkva",
+    "Бровари": r"бровар|brovary",
+    "Ірпінь": r"ірпін|ірпен|ирпен|irpin",
+    "Кременчук": r"кременчу|kremenchuk",
+    "Мукачево": r"мукачев|mukachevo",
+}
+_CITY_RES = {city: re.compile(rf"(?<![\w'])(?:{pattern})") for city, pattern in _CITY_PATTERNS.items()}
+
+# Forms for speaking: (genitive «до Києва», accusative «у Київ», locative «у Києві»).
+CITY_FORMS: dict[str, tuple[str, str, str]] = {
+    "Київ": ("Києва", "Київ", "Києві"),
+    "Львів": ("Львова", "Львів", "Львові"),
+    "Одеса": ("Одеси", "Одесу", "Одесі"),
+    "Дніпро": ("Дніпра", "Дніпро", "Дніпрі"),
+    "Харків": ("Харкова", "Харків", "Харкові"),
+    "Запоріжжя": ("Запоріжжя", "Запоріжжя", "Запоріжжі"),
+    "Вінниця": ("Вінниці", "Вінницю", "Вінниці"),
+    "Полтава": ("Полтави", "Полтаву", "Полтаві"),
+    "Чернігів": ("Чернігова", "Чернігів", "Чернігові"),
+    "Житомир": ("Житомира", "Житомир", "Житомирі"),
+    "Рівне": ("Рівного", "Рівне", "Рівному"),
+    "Луцьк": ("Луцька", "Луцьк", "Луцьку"),
+    "Тернопіль": ("Тернополя", "Тернопіль", "Тернополі"),
+    "Івано-Франківськ": ("Івано-Франківська", "Івано-Франківськ", "Івано-Франківську"),
+    "Ужгород": ("Ужгорода", "Ужгород", "Ужгороді"),
+    "Чернівці": ("Чернівців", "Чернівці", "Чернівцях"),
+    "Хмельницький": ("Хмельницького", "Хмельницький", "Хмельницькому"),
+    "Черкаси": ("Черкас", "Черкаси", "Черкасах"),
+    "Суми": ("Сум", "Суми", "Сумах"),
+    "Кропивницький": ("Кропивницького", "Кропивницький", "Кропивницькому"),
+    "Миколаїв": ("Миколаєва", "Миколаїв", "Миколаєві"),
+    "Херсон": ("Херсона", "Херсон", "Херсоні"),
+    "Кривий Ріг": ("Кривого Рогу", "Кривий Ріг", "Кривому Розі"),
+    "Біла Церква": ("Білої Церкви", "Білу Церкву", "Білій Церкві"),
+    "Бровари": ("Броварів", "Бровари", "Броварах"),
+    "Ірпінь": ("Ірпеня", "Ірпінь", "Ірпені"),
+    "Кременчук": ("Кременчука", "Кременчук", "Кременчуці"),
+    "Мукачево": ("Мукачева", "Мукачево", "Мукачеві"),
+}
+CITIES: tuple[str, ...] = tuple(_CITY_PATTERNS)
 
 _VOWELS = "аеєиіїоуюяaeiouАЕЄИІЇОУЮЯ"
 
@@ -30,13 +95,13 @@ def parse_city(text: str) -> str | None:
 
 
 def parse_cities(text: str) -> list[str]:
-    """Every city named, in the order said: the understanding layer's city slots (lemmas and the
-    store's spellings, fuzzy above a cutoff), each once. The pipeline loads on first use: workflow
-    code imports this module and must not pull the language libraries in with it."""
-    from activities.brain.ukrainian.analyse import analyse
-    from activities.brain.ukrainian.entities import extract_cities
-
-    return list(dict.fromkeys(str(slot.value) for slot in extract_cities(analyse(text))))
+    """Every city named, in the order said."""
+    norm = normalise(text)
+    found: list[tuple[int, str]] = []
+    for city, pattern in _CITY_RES.items():
+        for match in pattern.finditer(norm):
+            found.append((match.start(), city))
+    return list(dict.fromkeys(city for _, city in sorted(found)))
 
 
 def _preposition(word: str) -> str:
@@ -44,23 +109,17 @@ def _preposition(word: str) -> str:
     return "в" if word[:1] in _VOWELS else "у"
 
 
-def _inflect(city: str, case: str) -> str:
-    from activities.brain.ukrainian.inflect import inflect_place
-
-    return inflect_place(city, case)
-
-
 def city_genitive(city: str) -> str:
-    """ "Київ" → "Києва" (до Києва); a city the dictionary lacks as it is."""
-    return _inflect(city, "gent")
+    """ "Київ" → "Києва" (до Києва); an unknown city as it is."""
+    return CITY_FORMS.get(city, (city, city, city))[0]
 
 
 def city_accusative(city: str) -> str:
-    return _inflect(city, "accs")
+    return CITY_FORMS.get(city, (city, city, city))[1]
 
 
 def city_locative(city: str) -> str:
-    return _inflect(city, "loct")
+    return CITY_FORMS.get(city, (city, city, city))[2]
 
 
 def in_city(city: str) -> str:
