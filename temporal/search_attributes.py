@@ -86,17 +86,19 @@ def cluster_setup_commands(
 async def list_custom(client: Client, namespace: str | None = None) -> dict[str, int]:
     """Custom search attributes registered on the server: name -> IndexedValueType number."""
     request = ListSearchAttributesRequest(namespace=namespace or client.namespace)
-    for attempt in range(1, LIST_ATTEMPTS + 1):
+
+    async def ask() -> dict[str, int]:
+        resp = await client.operator_service.list_search_attributes(request, retry=True, timeout=LIST_TIMEOUT)
+        return {name: int(t) for name, t in resp.custom_attributes.items()}
+
+    for attempt in range(LIST_ATTEMPTS - 1):
         try:
-            resp = await client.operator_service.list_search_attributes(
-                request, retry=True, timeout=LIST_TIMEOUT
-            )
-            return {name: int(t) for name, t in resp.custom_attributes.items()}
+            return await ask()
         except Exception as err:
-            if attempt == LIST_ATTEMPTS or not is_transient(err):
+            if not is_transient(err):
                 raise
-            await asyncio.sleep(LIST_BACKOFF_S * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
+            await asyncio.sleep(LIST_BACKOFF_S * 2**attempt)
+    return await ask()  # the last attempt's error is the caller's
 
 
 async def ensure_registered(

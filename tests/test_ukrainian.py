@@ -1002,54 +1002,16 @@ def test_city_more(said: str, city: str | None) -> None:
     assert uk.parse_city(said) == city
 
 
-# How a Ukrainian speaker says each of the store's cities (genitive «до …», accusative «у …»,
-# locative «у …»): the expected answers, written by hand; the code derives them from pymorphy3.
-SPOKEN_CITY_FORMS: dict[str, tuple[str, str, str]] = {
-    "Київ": ("Києва", "Київ", "Києві"),
-    "Львів": ("Львова", "Львів", "Львові"),
-    "Одеса": ("Одеси", "Одесу", "Одесі"),
-    "Дніпро": ("Дніпра", "Дніпро", "Дніпрі"),
-    "Харків": ("Харкова", "Харків", "Харкові"),
-    "Запоріжжя": ("Запоріжжя", "Запоріжжя", "Запоріжжі"),
-    "Вінниця": ("Вінниці", "Вінницю", "Вінниці"),
-    "Полтава": ("Полтави", "Полтаву", "Полтаві"),
-    "Чернігів": ("Чернігова", "Чернігів", "Чернігові"),
-    "Житомир": ("Житомира", "Житомир", "Житомирі"),
-    "Рівне": ("Рівного", "Рівне", "Рівному"),
-    "Луцьк": ("Луцька", "Луцьк", "Луцьку"),
-    "Тернопіль": ("Тернополя", "Тернопіль", "Тернополі"),
-    "Івано-Франківськ": ("Івано-Франківська", "Івано-Франківськ", "Івано-Франківську"),
-    "Ужгород": ("Ужгорода", "Ужгород", "Ужгороді"),
-    "Чернівці": ("Чернівців", "Чернівці", "Чернівцях"),
-    "Хмельницький": ("Хмельницького", "Хмельницький", "Хмельницькому"),
-    "Черкаси": ("Черкас", "Черкаси", "Черкасах"),
-    "Суми": ("Сум", "Суми", "Сумах"),
-    "Кропивницький": ("Кропивницького", "Кропивницький", "Кропивницькому"),
-    "Миколаїв": ("Миколаєва", "Миколаїв", "Миколаєві"),
-    "Херсон": ("Херсона", "Херсон", "Херсоні"),
-    "Кривий Ріг": ("Кривого Рогу", "Кривий Ріг", "Кривому Розі"),
-    "Біла Церква": ("Білої Церкви", "Білу Церкву", "Білій Церкві"),
-    "Бровари": ("Броварів", "Бровари", "Броварах"),
-    "Ірпінь": ("Ірпеня", "Ірпінь", "Ірпені"),
-    "Кременчук": ("Кременчука", "Кременчук", "Кременчуці"),
-    "Мукачево": ("Мукачева", "Мукачево", "Мукачеві"),
-}
-
-
-def test_every_store_city_is_said_in_the_case_the_sentence_needs() -> None:
-    from store.geography import CITY_COORDS
-
-    assert set(CITY_COORDS) == set(SPOKEN_CITY_FORMS)
-    for city, forms in SPOKEN_CITY_FORMS.items():
-        assert (uk.city_genitive(city), uk.city_accusative(city), uk.city_locative(city)) == forms, city
-
-
 def test_a_city_the_dictionary_lacks_is_said_as_it_is() -> None:
     assert uk.city_genitive("Zzyzx") == uk.city_locative("Zzyzx") == "Zzyzx"
 
 
 def test_every_store_city_is_understood_in_every_form() -> None:
-    for city, (genitive, accusative, locative) in SPOKEN_CITY_FORMS.items():
+    from store.geography import CITY_COORDS
+
+    assert set(uk.CITIES) == set(CITY_COORDS)
+    for city in CITY_COORDS:
+        genitive, accusative, locative = uk.CITY_FORMS[city]
         for said in (city, f"до {genitive}", f"у {accusative}", f"у {locative}"):
             assert uk.parse_city(said) == city, said
 
@@ -1292,9 +1254,8 @@ def test_the_module_imports_only_the_standard_library() -> None:
     allowed = {"__future__", "activities", "re", "dataclasses", "datetime", "typing", "collections", "functools"}
     # The understanding pipeline (loaded lazily, never by `import activities.brain.ukrainian`:
     # test_importing_the_package_loads_no_library) may use the language libraries and the store.
-    pipeline = {"understanding.py", "entities.py", "fuzzy.py", "analyse.py", "slots.py", "canonical.py", "inflect.py"}
+    pipeline = {"understanding.py", "entities.py", "fuzzy.py", "analyse.py", "slots.py", "canonical.py"}
     lazily = {"vehicles.py": {"store"}}  # the store's fitment table, read on the first parse
-    # places.py reaches the pipeline (cities are its slots, their cases pymorphy3's) inside functions
     lazy_modules = {"phones.py": {"phonenumbers"}}  # imported inside the function that validates
     for path in package.glob("*.py"):
         if path.name in pipeline:
